@@ -1,0 +1,1 @@
+"""Ray actors, one file per role (rollout, reference, reward, learner)."""

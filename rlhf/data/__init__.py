@@ -1,0 +1,1 @@
+"""Physician preference data: schema, validation, loading, formatting, the synthetic set."""

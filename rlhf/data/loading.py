@@ -1,0 +1,96 @@
+"""Read and write preference Parquet files; every read goes through validation."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rlhf.data.schema import SCHEMA, PreferencePair
+from rlhf.data.validation import ValidationReport, validate_table
+from rlhf.errors import DataValidationError
+from rlhf.paths import resolve_data_path
+
+
+def read_table(path: str | Path) -> tuple[pa.Table, str]:
+    resolved = resolve_data_path(path)
+    if not resolved.is_file():
+        raise DataValidationError(f"{path}: no such file")
+    try:
+        return pq.read_table(resolved), str(resolved)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataValidationError(f"{resolved}: cannot be read as Parquet ({exc})") from None
+
+
+def write_rejects(report: ValidationReport, path: str | Path) -> Path:
+    """One JSON line per invalid row: its number, pair id and reasons (no row text)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w") as fh:
+        for problem in report.bad_rows:
+            fh.write(json.dumps(asdict(problem)) + "\n")
+    return out
+
+
+def validate_file(path: str | Path, max_history_turns: int = 3) -> tuple[ValidationReport, pa.Table]:
+    table, source = read_table(path)
+    return validate_table(table, source, max_history_turns), table
+
+
+def load_preferences(
+    path: str | Path, max_history_turns: int = 3, rejects_path: str | Path | None = None
+) -> list[PreferencePair]:
+    """All pairs of a valid file; a DataValidationError naming every bad row otherwise."""
+    report, table = validate_file(path, max_history_turns)
+    if not report.ok:
+        written = str(write_rejects(report, rejects_path)) if rejects_path and report.bad_rows else None
+        raise DataValidationError(report.describe(rejects_path=written))
+    return [PreferencePair.from_row(row, i) for i, row in enumerate(table.to_pylist())]
+
+
+def write_preferences(rows: list[dict], path: str | Path) -> Path:
+    """Rows in the canonical schema, written deterministically (same rows, same bytes)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    pq.write_table(table, out, compression="zstd", use_dictionary=True, write_statistics=False)
+    return out
+
+
+@dataclass
+class DataSummary:
+    rows: int
+    escalation_share: float
+    categories: dict[str, int]
+    escalation_by_category: dict[str, float]
+    annotators: int
+    mean_history_turns: float
+
+    def lines(self) -> list[str]:
+        out = [
+            f"rows: {self.rows}   escalation-required: {self.escalation_share:.1%}   "
+            f"annotators: {self.annotators}   mean history turns: {self.mean_history_turns:.2f}",
+            f"categories ({len(self.categories)}):",
+        ]
+        width = max((len(c) for c in self.categories), default=0)
+        for name, count in sorted(self.categories.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"  {name:<{width}}  {count:5d}   escalation {self.escalation_by_category[name]:.0%}")
+        return out
+
+
+def summarize(pairs: list[PreferencePair]) -> DataSummary:
+    categories = Counter(p.category for p in pairs)
+    escalations = Counter(p.category for p in pairs if p.safety_label == 1)
+    total = max(len(pairs), 1)
+    return DataSummary(
+        rows=len(pairs),
+        escalation_share=sum(p.safety_label for p in pairs) / total,
+        categories=dict(categories),
+        escalation_by_category={c: escalations[c] / n for c, n in categories.items()},
+        annotators=len({p.annotator_id for p in pairs}),
+        mean_history_turns=sum(len(p.history) for p in pairs) / total,
+    )

@@ -1,0 +1,1 @@
+"""Model registry, checkpoint resolution (GGUF conversion, tiny test model) and loading."""

@@ -1,0 +1,74 @@
+"""MLflow tracking for every job: params, metrics per step, artifacts, one run per job.
+
+The store is the config's `tracking.uri`, else $MLFLOW_TRACKING_URI, else a SQLite file
+`mlflow.db` in the working folder (browse it with `mlflow ui --backend-store-uri sqlite:///mlflow.db`).
+With `tracking.enabled: false` every call is a no-op, so jobs never branch on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rlhf.config import Config, TrackingSettings
+
+DEFAULT_URI = "sqlite:///mlflow.db"
+log = logging.getLogger(__name__)
+
+
+def tracking_uri(settings: TrackingSettings) -> str:
+    return settings.uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+
+
+class Tracker:
+    """One MLflow run; use as a context manager (`with Tracker(cfg, "sft") as run:`)."""
+
+    def __init__(self, config: Config, job: str, tags: Mapping[str, str] | None = None, nested: bool = False):
+        self.settings = config.tracking
+        self.config, self.job, self.tags, self.nested = config, job, dict(tags or {}), nested
+        self.run_id: str | None = None
+        self._mlflow = None
+
+    def __enter__(self) -> "Tracker":
+        if not self.settings.enabled:
+            return self
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        import mlflow
+
+        # MLflow logs its schema migrations at INFO on every fresh store; they are noise to a user.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        mlflow.set_tracking_uri(tracking_uri(self.settings))
+        mlflow.set_experiment(self.settings.experiment)
+        run = mlflow.start_run(run_name=self.job, nested=self.nested, tags={"job": self.job, **self.tags})
+        self._mlflow, self.run_id = mlflow, run.info.run_id
+        mlflow.log_params({k: _param(v) for k, v in self.config.flat().items()})
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._mlflow is not None:
+            self._mlflow.end_run(status="FAILED" if exc_type else "FINISHED")
+            self._mlflow = None
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        if self._mlflow is not None:
+            self._mlflow.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
+
+    def log_artifact(self, path: str | Path, folder: str | None = None) -> None:
+        if self._mlflow is not None:
+            self._mlflow.log_artifact(str(path), artifact_path=folder)
+
+    def log_text(self, text: str, name: str) -> None:
+        if self._mlflow is not None:
+            self._mlflow.log_text(text, name)
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        if self._mlflow is not None:
+            self._mlflow.set_tags(dict(tags))
+
+
+def _param(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 500 else text[:497] + "..."  # MLflow caps param values

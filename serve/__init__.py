@@ -1,0 +1,1 @@
+"""Ray Serve application: the safety-gated clinical endpoint."""

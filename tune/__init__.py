@@ -1,0 +1,1 @@
+"""Ray Tune sweeps over beta, epsilon and the learning rate."""
