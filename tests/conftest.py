@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests never reach a model hub: HF_HUB_OFFLINE is set for the whole session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from rlhf.paths import project_root  # noqa: E402
+
+ROOT = project_root()
+DATA = ROOT / "data" / "clinical_prefs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread():
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_path() -> Path:
+    """The tiny random model's folder (built once from the converted SmolLM2 config and tokenizer)."""
+    from rlhf.models.checkpoints import resolve_checkpoint
+
+    return resolve_checkpoint("smollm2-tiny")
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tiny_path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_path)
+
+
+@pytest.fixture(scope="session")
+def test_pairs():
+    from rlhf.data.loading import load_preferences
+
+    return load_preferences(DATA / "test.parquet")

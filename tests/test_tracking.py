@@ -1,0 +1,40 @@
+from mlflow.tracking import MlflowClient
+
+from rlhf.config import load_config
+from rlhf.tracking import Tracker
+
+
+def test_run_records_params_metrics_and_artifacts(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = load_config(None, [f"tracking.uri={uri}", "tracking.experiment=unit"])
+    with Tracker(config, "unit-job") as run:
+        run.log_metrics({"rm/test_accuracy": 0.5}, step=0)
+        run.log_metrics({"rm/test_accuracy": 0.75}, step=1)
+        run.log_text("hello", "notes/hello.txt")
+    client = MlflowClient(tracking_uri=uri)
+    record = client.get_run(run.run_id)
+    assert record.info.status == "FINISHED"
+    assert record.data.params["model.name"] == "smollm2-135m" and record.data.params["ppo.beta"] == "0.1"
+    assert record.data.tags["job"] == "unit-job"
+    history = client.get_metric_history(run.run_id, "rm/test_accuracy")
+    assert [(m.step, m.value) for m in history] == [(0, 0.5), (1, 0.75)]
+    assert [a.path for a in client.list_artifacts(run.run_id, "notes")] == ["notes/hello.txt"]
+
+
+def test_failed_job_marks_the_run_failed(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = load_config(None, [f"tracking.uri={uri}"])
+    try:
+        with Tracker(config, "boom") as run:
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert MlflowClient(tracking_uri=uri).get_run(run.run_id).info.status == "FAILED"
+
+
+def test_disabled_tracking_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, ["tracking.enabled=false"])
+    with Tracker(config, "quiet") as run:
+        run.log_metrics({"x": 1.0})
+    assert run.run_id is None and not (tmp_path / "mlflow.db").exists()
