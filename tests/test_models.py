@@ -161,3 +161,21 @@ def test_real_gguf_conversion_by_two_processes_at_once(tmp_path):
     assert logs.count("building smollm2-135m") == 1
     folder = tmp_path / "models" / paths.pop().split("/models/")[1]
     assert (folder / "model.safetensors").is_file() and (folder / MARKER).is_file()
+
+
+@pytest.mark.parametrize("name", [n for n, s in REGISTRY.items() if s.chat_template])
+def test_registry_chat_templates_keep_system_context_and_turn_order(name, tokenizer):
+    import copy
+
+    tok = copy.deepcopy(tokenizer)
+    tok.chat_template = REGISTRY[name].chat_template
+    messages = [
+        {"role": "system", "content": "SYSTEM-TEXT Patient context: age bracket 40-50."},
+        {"role": "user", "content": "FIRST-USER"},
+        {"role": "assistant", "content": "FIRST-ASSISTANT"},
+        {"role": "user", "content": "SECOND-USER"},
+    ]
+    text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    positions = [text.index(marker) for marker in ("SYSTEM-TEXT", "FIRST-USER", "FIRST-ASSISTANT", "SECOND-USER")]
+    assert positions == sorted(positions)
+    assert "age bracket 40-50" in text
