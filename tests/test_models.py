@@ -67,11 +67,11 @@ def test_lora_wraps_the_registry_targets():
     assert sum(p.numel() for p in narrow_model.parameters() if p.requires_grad) < trainable
 
 
-def test_four_bit_loading_on_cpu():
-    pytest.importorskip("bitsandbytes")
-    loaded = load_causal_lm(ModelSettings(name="smollm2-tiny", quantization="4bit"), device="cpu")
+@pytest.mark.parametrize("bits, layer", [("4bit", "Linear4bit"), ("8bit", "Linear8bitLt")])
+def test_quantized_loading_on_cpu(bits, layer):
+    loaded = load_causal_lm(ModelSettings(name="smollm2-tiny", quantization=bits), device="cpu")
     kinds = {type(m).__name__ for m in loaded.model.modules()}
-    assert "Linear4bit" in kinds
+    assert layer in kinds
     with torch.no_grad():
         out = loaded.model(torch.tensor([[1, 2, 3, 4]])).logits
     assert torch.isfinite(out).all()

@@ -1,0 +1,1 @@
+"""The training math as pure torch functions, each unit-tested against hand-computed values."""
