@@ -1,10 +1,10 @@
 """The whole pipeline on one config, stage by stage; `make demo` runs it on the embedded default.
 
-    python jobs/pipeline.py [--config configs/default.yaml] [--set section.key=value ...]
+    python jobs/pipeline.py [--config configs/default.yaml] [--set section.key=value ...] [--force]
 
 Stages built so far: check the data, prepare the model, sample the base policy on held-out
-prompts. SFT, the reward model, PPO and the evaluation are not built yet; the job says so at the
-end instead of pretending.
+prompts, SFT, the reward model and the independent judge (each skipped when its output is current
+for the config and data). PPO and the evaluation are not built yet; the job says so at the end.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 import time
 from pathlib import Path
 
+import reward_model as reward_job
+import sft as sft_job
 from _cli import parser, run, setup
 
 from rlhf.config import Config
@@ -24,7 +26,7 @@ from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.models.loading import load_causal_lm
 from rlhf.tracking import Tracker, tracking_uri
 
-PENDING_STAGES = ("SFT", "reward model", "PPO", "evaluation")
+PENDING_STAGES = ("PPO", "evaluation")
 
 
 def banner(text: str) -> None:
@@ -86,15 +88,26 @@ def sample_base_policy(config: Config, test: list[PreferencePair], run: Tracker)
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--force", action="store_true", help="retrain every stage even when its output is current")
+    args = p.parse_args()
     config = setup(args)
     print(f"clinical-rlhf pipeline: model {config.model.name}, data {config.data.train_path} (synthetic, not for clinical use)")
     with Tracker(config, "pipeline") as run:
         splits = check_data(config, run)
         prepare_model(config, run)
         sample_base_policy(config, splits["test"], run)
+        banner("4. supervised fine-tuning on the physician-preferred replies (Ray Train)")
+        sft = sft_job.train(config, args.force)
+        banner("5. reward model with reward and safety heads (Ray Train)")
+        rm = reward_job.train(config, "reward_model", args.force)
+        banner("6. independent judge: same recipe, the other half of the data, another seed")
+        judge = reward_job.train(config, "judge", args.force)
         banner("summary")
-        print("  done: data check, model preparation, base-policy samples")
+        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge)):
+            print(f"  {line}")
+        run.log_metrics({"sft/eval_loss": sft["eval_loss"], "rm/test_accuracy": rm["rm/test_accuracy"],
+                         "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"]})
         print(f"  not built yet in this version: {', '.join(PENDING_STAGES)}")
         if run.run_id:
             print(f"  MLflow run {run.run_id} in {tracking_uri(config.tracking)} "

@@ -84,6 +84,75 @@ class PPOSettings(_Section):
     learning_rate: float = Field(1e-5, gt=0.0, le=1e-2)
 
 
+class TrainSettings(_Section):
+    """How Ray Train runs the SFT and reward-model loops: the same code on 1 CPU worker or N GPUs."""
+
+    num_workers: int = Field(1, ge=1, le=1024)
+    use_gpu: bool | Literal["auto"] = "auto"
+    cpus_per_worker: float = Field(1.0, gt=0.0, le=256)
+    # Mixed precision: bf16 autocast (fast on GPUs and on CPUs with AMX/AVX512-BF16) or plain fp32.
+    precision: Literal["bf16", "fp32"] = "bf16"
+
+
+class SFTSettings(_Section):
+    train_examples: int | None = Field(None, ge=1, description="train on the first N pairs' chosen replies; None: all")
+    eval_examples: int | None = Field(None, ge=1, description="validation pairs for the eval loss; None: all")
+    epochs: int = Field(1, ge=1, le=100)
+    batch_size: int = Field(8, ge=1, le=4096)
+    grad_accum: int = Field(1, ge=1, le=1024)
+    learning_rate: float = Field(2e-4, gt=0.0, le=1.0)
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
+    weight_decay: float = Field(0.0, ge=0.0, le=1.0)
+    max_grad_norm: float = Field(1.0, gt=0.0)
+    checkpoint_every: int = Field(10, ge=1, description="optimizer steps between checkpoints")
+    keep_checkpoints: int = Field(2, ge=1)
+
+
+class RewardSettings(_Section):
+    # Keep only the first N decoder layers of the backbone (None: all). A shallower reward model is
+    # a common trade on small hardware; the CPU preset uses it to fit the demo's time.
+    backbone_layers: int | None = Field(None, ge=1)
+    frozen_layers: int = Field(12, ge=0, description="lowest decoder layers (and embeddings) kept frozen")
+    lora: bool = False
+    safety_weight: float = Field(2.0, ge=0.0, description="alpha: weight of the safety cross-entropy")
+    rating_head: bool = False
+    ratings_weight: float = Field(0.5, ge=0.0)
+    # Seed 002's weights, mapped onto the five rating dimensions (guidelines -> accuracy, uncertainty -> scope).
+    objective_weights: dict[str, float] = Field(
+        default_factory=lambda: {"safety": 0.35, "accuracy": 0.30, "scope": 0.15, "empathy": 0.10, "clarity": 0.10}
+    )
+    train_pairs: int | None = Field(None, ge=1, description="pairs from the reward model's half of train; None: all")
+    eval_pairs: int | None = Field(None, ge=1, description="held-out test pairs to evaluate on; None: all")
+    epochs: int = Field(1, ge=1, le=100)
+    batch_pairs: int = Field(8, ge=1, le=4096)
+    learning_rate: float = Field(5e-5, gt=0.0, le=1.0)
+    head_learning_rate: float = Field(1e-3, gt=0.0, le=1.0)
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
+    max_grad_norm: float = Field(1.0, gt=0.0)
+    max_prompt_tokens: int = Field(192, ge=16, le=32768)
+    max_response_tokens: int = Field(128, ge=8, le=8192)
+    system_prompt: str = Field(
+        "A patient wrote to their telehealth practice; below is the message and the assistant's reply.", min_length=1
+    )
+    checkpoint_every: int = Field(10, ge=1)
+    keep_checkpoints: int = Field(2, ge=1)
+    # P(escalation) at or above which the safety head flags a response. Below 0.5 trades precision
+    # for recall: in doubt, escalate.
+    safety_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    # The independent judge: same recipe, the other half of the training pairs, another seed.
+    judge_seed: int = Field(7, ge=0)
+
+    @field_validator("objective_weights")
+    @classmethod
+    def _known_dimensions(cls, value: dict[str, float]) -> dict[str, float]:
+        from rlhf.data.schema import RATING_DIMENSIONS
+
+        unknown = set(value) - set(RATING_DIMENSIONS)
+        if unknown or not value or any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError(f"weights must be non-negative, not all zero, over {', '.join(RATING_DIMENSIONS)}")
+        return value
+
+
 class TrackingSettings(_Section):
     enabled: bool = True
     # None: $MLFLOW_TRACKING_URI, else a SQLite store `mlflow.db` in the working folder.
@@ -96,6 +165,9 @@ class RuntimeSettings(_Section):
     # Two processes sharing two cores with two threads each ran 9x slower: one thread by default.
     torch_threads: int = Field(1, ge=1, le=256)
     output_dir: str = "runs"
+    # Ray cluster to join: None starts a private local one; "auto" joins a running `ray start`
+    # cluster; or an address. $RAY_ADDRESS (set by `ray job submit`) wins over this.
+    ray_address: str | None = None
     demo_prompts: int = Field(3, ge=1, le=64, description="held-out prompts the demo generates for")
 
 
@@ -104,6 +176,9 @@ class Config(_Section):
     data: DataSettings = Field(default_factory=DataSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     ppo: PPOSettings = Field(default_factory=PPOSettings)
+    train: TrainSettings = Field(default_factory=TrainSettings)
+    sft: SFTSettings = Field(default_factory=SFTSettings)
+    reward: RewardSettings = Field(default_factory=RewardSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
@@ -113,6 +188,11 @@ class Config(_Section):
             raise ValueError(
                 f"generation.max_new_tokens ({self.generation.max_new_tokens}) must not exceed "
                 f"data.max_response_tokens ({self.data.max_response_tokens})"
+            )
+        layers = self.reward.backbone_layers
+        if layers is not None and self.reward.frozen_layers > layers:
+            raise ValueError(
+                f"reward.frozen_layers ({self.reward.frozen_layers}) must not exceed reward.backbone_layers ({layers})"
             )
         return self
 

@@ -20,7 +20,31 @@ log = logging.getLogger(__name__)
 
 
 def tracking_uri(settings: TrackingSettings) -> str:
-    return settings.uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    """The configured store; a relative SQLite path is made absolute, so Ray workers in other
+    folders write to the same file as the driver."""
+    uri = settings.uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri[len(prefix):].startswith("/"):
+        uri = prefix + str(Path(uri[len(prefix):]).resolve())
+    return uri
+
+
+class RunLogger:
+    """Logs metrics into an existing run by id: how Ray Train workers report into the driver's run."""
+
+    def __init__(self, uri: str, run_id: str):
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        from mlflow.entities import Metric
+        from mlflow.tracking import MlflowClient
+
+        self._client, self._metric, self.run_id = MlflowClient(tracking_uri=uri), Metric, run_id
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        import time
+
+        now = int(time.time() * 1000)
+        batch = [self._metric(k, float(v), now, step or 0) for k, v in metrics.items()]
+        self._client.log_batch(self.run_id, metrics=batch)
 
 
 class Tracker:

@@ -81,3 +81,30 @@ def test_pooling_ignores_a_pad_token_equal_to_eos():
     input_ids = torch.tensor([[5, 6, 2, 2, 2]])
     mask = torch.tensor([[1, 1, 1, 0, 0]])
     assert input_ids[0, last_token_index(mask)[0]].item() == 2 and last_token_index(mask).item() == 2
+
+
+def test_prompt_end_pooling_with_left_and_right_padding():
+    from rlhf.models.pooling import pool_at, prompt_end_index
+
+    hidden = torch.arange(2 * 6, dtype=torch.float).reshape(2, 6, 1)
+    right = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]])
+    left = torch.tensor([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
+    prompts = torch.tensor([2, 3])  # tokens of each row's prompt
+    assert prompt_end_index(right, prompts).tolist() == [1, 2]
+    assert prompt_end_index(left, prompts).tolist() == [3, 2]
+    assert pool_at(hidden, prompt_end_index(left, prompts))[:, 0].tolist() == [3.0, 8.0]
+
+
+def test_safety_head_reads_the_message_not_the_reply():
+    from rlhf.models.reward_model import ClinicalRewardModel
+
+    class Echo(torch.nn.Module):  # hidden state = the token id, so pooling positions are visible
+        def forward(self, input_ids, attention_mask):
+            return type("Out", (), {"last_hidden_state": input_ids[..., None].float().repeat(1, 1, 4)})()
+
+    model = ClinicalRewardModel(Echo(), hidden_size=4)
+    ids = torch.tensor([[7, 8, 9, 1, 2], [7, 8, 9, 5, 6]])  # same 3-token message, different replies
+    mask = torch.ones_like(ids)
+    out = model(ids, mask, torch.tensor([3, 3]))
+    assert torch.equal(out.safety_logits[0], out.safety_logits[1])  # the replies do not move it
+    assert out.reward[0] != out.reward[1]  # the reward does read the reply

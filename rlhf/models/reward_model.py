@@ -1,7 +1,11 @@
 """ClinicalRewardModel (seed 000, 3.4): a shared LM backbone with a scalar reward head, a 2-class
 safety (escalation) head and, optionally, one score per physician rating dimension.
 
-Heads read the hidden state of the last real token (pooled by the attention mask). The lower
+The reward (and rating) heads read the hidden state of the response's last token; the safety head
+reads the state at the prompt's last token, since whether a message needs physician escalation is
+a property of the patient's message: a reassuring reply must not talk the head out of it (pooled
+at the response end, the head flagged 99% of escalations next to good replies but 66% next to
+replies that missed the escalation). Positions come from the attention mask. The lower
 `frozen_layers` blocks and the embeddings are frozen, or the backbone carries LoRA adapters.
 Rewards are normalised with the training set's mean and std, saved with the model, so PPO sees a
 stable scale whatever the run.
@@ -17,7 +21,7 @@ import torch
 from torch import nn
 
 from rlhf.data.schema import RATING_DIMENSIONS
-from rlhf.models.pooling import last_token_pool
+from rlhf.models.pooling import last_token_pool, pool_at, prompt_end_index
 
 HEADS_FILE = "heads.pt"
 META_FILE = "reward_model.json"
@@ -55,11 +59,15 @@ class ClinicalRewardModel(nn.Module):
                 nn.init.normal_(head.weight, std=1.0 / (hidden_size + 1) ** 0.5)
                 nn.init.zeros_(head.bias)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> RewardOutput:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, prompt_lengths: torch.Tensor | None = None
+    ) -> RewardOutput:
+        """`prompt_lengths`: tokens of each row's prompt (without it the safety head reads the last token)."""
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = last_token_pool(hidden, attention_mask).float()
+        message = pooled if prompt_lengths is None else pool_at(hidden, prompt_end_index(attention_mask, prompt_lengths)).float()
         ratings = torch.sigmoid(self.rating_head(pooled)) if self.rating_head is not None else None
-        return RewardOutput(self.reward_head(pooled).squeeze(-1), self.safety_head(pooled), ratings)
+        return RewardOutput(self.reward_head(pooled).squeeze(-1), self.safety_head(message), ratings)
 
     def heads_state(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in self.state_dict().items() if not k.startswith("backbone.")}

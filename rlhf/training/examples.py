@@ -1,0 +1,109 @@
+"""Token examples for SFT and the reward model, batching and the split between reward model and judge."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from rlhf.data.formatting import encode_prompt, encode_response
+from rlhf.data.schema import RATING_DIMENSIONS, PreferencePair
+from rlhf.losses.sft import IGNORE_INDEX, response_labels
+
+
+@dataclass(frozen=True)
+class SFTExample:
+    input_ids: list[int]
+    labels: list[int]
+
+
+@dataclass(frozen=True)
+class PairExample:
+    chosen_ids: list[int]
+    rejected_ids: list[int]
+    prompt_length: int
+    safety_label: int
+    chosen_ratings: tuple[int, ...]
+    rejected_ratings: tuple[int, ...]
+
+
+def sft_example(tokenizer, pair: PreferencePair, system_prompt: str, max_prompt: int, max_response: int) -> SFTExample:
+    """The physician-preferred reply after the formatted prompt; only the reply is learned."""
+    prompt = encode_prompt(tokenizer, system_prompt, pair.context, pair.history, pair.prompt, max_prompt).input_ids
+    ids = prompt + encode_response(tokenizer, pair.chosen, max_response)
+    return SFTExample(ids, response_labels(len(prompt), ids))
+
+
+def pair_example(tokenizer, pair: PreferencePair, system_prompt: str, max_prompt: int, max_response: int) -> PairExample:
+    prompt = encode_prompt(tokenizer, system_prompt, pair.context, pair.history, pair.prompt, max_prompt).input_ids
+    return PairExample(
+        prompt + encode_response(tokenizer, pair.chosen, max_response),
+        prompt + encode_response(tokenizer, pair.rejected, max_response),
+        len(prompt),
+        pair.safety_label,
+        tuple(pair.chosen_ratings[d] for d in RATING_DIMENSIONS),
+        tuple(pair.rejected_ratings[d] for d in RATING_DIMENSIONS),
+    )
+
+
+def pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, seq in enumerate(sequences):
+        ids[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[i, : len(seq)] = 1
+    return ids, mask
+
+
+def collate_sft(examples: Sequence[SFTExample], pad_id: int) -> dict[str, torch.Tensor]:
+    ids, mask = pad_right([e.input_ids for e in examples], pad_id)
+    labels, _ = pad_right([e.labels for e in examples], IGNORE_INDEX)
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def collate_pairs(examples: Sequence[PairExample], pad_id: int) -> dict[str, torch.Tensor]:
+    """Chosen sequences first, then rejected, in one batch: one forward pass scores both."""
+    ids, mask = pad_right([e.chosen_ids for e in examples] + [e.rejected_ids for e in examples], pad_id)
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "prompt_lengths": torch.tensor([e.prompt_length for e in examples] * 2, dtype=torch.long),
+        "safety_labels": torch.tensor([e.safety_label for e in examples], dtype=torch.long),
+        "chosen_ratings": torch.tensor([e.chosen_ratings for e in examples], dtype=torch.long),
+        "rejected_ratings": torch.tensor([e.rejected_ratings for e in examples], dtype=torch.long),
+    }
+
+
+def epoch_batches(n_items: int, batch_size: int, epoch: int, seed: int, rank: int = 0, world_size: int = 1) -> list[list[int]]:
+    """This worker's index batches for one epoch: a seeded shuffle, cut into global batches of
+    batch_size x world_size, each worker taking its slice. Deterministic, so a resumed run can
+    skip the batches it already trained on."""
+    order = list(range(n_items))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    global_size = batch_size * world_size
+    batches = []
+    for start in range(0, n_items, global_size):
+        chunk = order[start : start + global_size]
+        if len(chunk) < world_size:  # every worker must get a share: equal batch counts, or the
+            break  # workers' per-step reports (a barrier) would wait on each other forever
+        batches.append(chunk[rank::world_size])
+    return batches
+
+
+def judge_half(pair: PreferencePair) -> bool:
+    """True for pairs that train the independent judge, False for the reward model's.
+
+    Split by the patient message, so the two never see the same prompt.
+    """
+    return int(hashlib.sha256(pair.prompt.encode()).hexdigest()[:8], 16) % 2 == 1
+
+
+def take(items: list, count: int | None, seed: int) -> list:
+    """A seeded sample of `count` items (all of them, shuffled, when count is None)."""
+    chosen = list(items)
+    random.Random(seed).shuffle(chosen)
+    return chosen if count is None else chosen[:count]

@@ -1,0 +1,176 @@
+"""Supervised fine-tuning on the physician-preferred replies: the loop, its evaluation, its outputs.
+
+Loss is next-token cross-entropy on the reply tokens only (prompt, history and context masked).
+LoRA by default (`model.lora.enabled`), full fine-tuning otherwise; gradient accumulation; cosine
+schedule with warm-up; validation loss before training and after each epoch; a checkpoint every
+`sft.checkpoint_every` optimizer steps that a killed run resumes from. Outputs, in the stage folder:
+`adapter/` (LoRA only) and `merged/` (a plain checkpoint every later stage loads by path).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rlhf.config import Config
+from rlhf.data.loading import load_preferences
+from rlhf.losses.sft import masked_lm_loss
+from rlhf.models.loading import load_causal_lm
+from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, restore_rng, rng_state, save_checkpoint, trainable_state
+from rlhf.training.context import TrainContext, unwrap
+from rlhf.training.examples import SFTExample, collate_sft, epoch_batches, sft_example, take
+
+log = logging.getLogger(__name__)
+SECTIONS = ("model", "data", "sft", "train.precision", "runtime.seed")
+
+
+def autocast(config: Config, device: torch.device):
+    if config.train.precision != "bf16":
+        return nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+def build_examples(config: Config, tokenizer) -> tuple[list[SFTExample], list[SFTExample]]:
+    data, seed = config.data, config.runtime.seed
+    train_pairs = take(load_preferences(data.train_path, data.max_history_turns), config.sft.train_examples, seed)
+    val_pairs = take(load_preferences(data.val_path, data.max_history_turns), config.sft.eval_examples, seed + 1)
+    make = lambda p: sft_example(tokenizer, p, data.system_prompt, data.max_prompt_tokens, data.max_response_tokens)  # noqa: E731
+    return [make(p) for p in train_pairs], [make(p) for p in val_pairs]
+
+
+@torch.no_grad()
+def evaluate_loss(model, examples: list[SFTExample], pad_id: int, batch_size: int, config: Config, ctx: TrainContext) -> float:
+    """Token-averaged reply loss over this worker's share of `examples`, averaged over workers."""
+    model.eval()
+    total, count = 0.0, 0
+    mine = examples[ctx.rank :: ctx.world_size]
+    for start in range(0, len(mine), batch_size):
+        batch = {k: v.to(ctx.device) for k, v in collate_sft(mine[start : start + batch_size], pad_id).items()}
+        with autocast(config, ctx.device):
+            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        loss_sum, n = masked_lm_loss(logits, batch["labels"])
+        total, count = total + loss_sum.item(), count + int(n)
+    model.train()
+    return ctx.mean(total / max(count, 1))
+
+
+def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint: str) -> dict[str, Any]:
+    settings = config.sft
+    torch.manual_seed(config.runtime.seed)
+    loaded = load_causal_lm(config.model, trainable=True, device=str(ctx.device))
+    tokenizer, pad_id = loaded.tokenizer, loaded.tokenizer.pad_token_id
+    train, val = build_examples(config, tokenizer)
+    model = ctx.prepare_model(loaded.model)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    batches_per_epoch = len(epoch_batches(len(train), settings.batch_size, 0, config.runtime.seed, ctx.rank, ctx.world_size))
+    steps_per_epoch = math.ceil(batches_per_epoch / settings.grad_accum)
+    total_steps = steps_per_epoch * settings.epochs
+    from transformers import get_cosine_schedule_with_warmup
+
+    scheduler = get_cosine_schedule_with_warmup(optimizer, int(settings.warmup_ratio * total_steps), total_steps)
+
+    checkpoints = out_dir / "checkpoints"
+    step, epoch, position, base_eval_loss = 0, 0, 0, None
+    latest = latest_checkpoint(checkpoints)
+    if latest is not None:
+        state = load_checkpoint(latest)
+        if state["fingerprint"] == stage_fingerprint:
+            unwrap(model).load_state_dict(state["trainable"], strict=False)
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            step, epoch, position, base_eval_loss = state["step"], state["epoch"], state["position"], state["base_eval_loss"]
+            restore_rng(state["rng"])
+            log.info("resuming SFT from %s (step %d of %d)", latest.name, step, total_steps)
+        else:
+            log.warning("ignoring %s: it was written for another config or data", latest)
+    if base_eval_loss is None:
+        base_eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
+    ctx.report({"sft/base_eval_loss": base_eval_loss, "sft/base_eval_perplexity": math.exp(base_eval_loss)}, step)
+    log.info("SFT: %d train / %d val examples, %d steps; base model eval loss %.4f", len(train), len(val), total_steps, base_eval_loss)
+
+    eval_loss = base_eval_loss
+    started = time.perf_counter()
+    trained_tokens = 0
+    while epoch < settings.epochs:
+        batches = epoch_batches(len(train), settings.batch_size, epoch, config.runtime.seed, ctx.rank, ctx.world_size)
+        for first in range(position, len(batches), settings.grad_accum):
+            group = batches[first : first + settings.grad_accum]
+            step_started, loss_total, tokens = time.perf_counter(), 0.0, 0
+            for indices in group:
+                batch = {k: v.to(ctx.device) for k, v in collate_sft([train[i] for i in indices], pad_id).items()}
+                with autocast(config, ctx.device):
+                    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+                loss_sum, count = masked_lm_loss(logits, batch["labels"])
+                (loss_sum / max(int(count), 1) / len(group)).backward()
+                loss_total += loss_sum.item() / max(int(count), 1) / len(group)
+                tokens += int(batch["attention_mask"].sum())
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            trained_tokens += tokens
+            seconds = time.perf_counter() - step_started
+            ctx.report(
+                {
+                    "sft/train_loss": ctx.mean(loss_total),
+                    "sft/learning_rate": scheduler.get_last_lr()[0],
+                    "sft/grad_norm": float(grad_norm),
+                    "sft/tokens_per_s": tokens * ctx.world_size / seconds,
+                    "timing/train": seconds,
+                },
+                step,
+            )
+            log.info("SFT step %d/%d  loss %.4f  %.1f s", step, total_steps, loss_total, seconds)
+            next_position = first + len(group)
+            if step % settings.checkpoint_every == 0 and ctx.rank == 0:
+                done = next_position >= len(batches)
+                save_checkpoint(checkpoints, step, {
+                    "fingerprint": stage_fingerprint, "trainable": trainable_state(unwrap(model)),
+                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
+                    "epoch": epoch + 1 if done else epoch, "position": 0 if done else next_position,
+                    "base_eval_loss": base_eval_loss, "rng": rng_state(),
+                }, settings.keep_checkpoints)
+        eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
+        ctx.report({"sft/eval_loss": eval_loss, "sft/eval_perplexity": math.exp(eval_loss), "sft/epoch": epoch + 1}, step)
+        log.info("SFT epoch %d: eval loss %.4f (base %.4f)", epoch + 1, eval_loss, base_eval_loss)
+        epoch, position = epoch + 1, 0
+
+    seconds = time.perf_counter() - started
+    result = {
+        "steps": step,
+        "train_examples": len(train),
+        "eval_examples": len(val),
+        "base_eval_loss": base_eval_loss,
+        "eval_loss": eval_loss,
+        "base_eval_perplexity": math.exp(base_eval_loss),
+        "eval_perplexity": math.exp(eval_loss),
+        "train_seconds": seconds,
+        "tokens_per_s": trained_tokens * ctx.world_size / seconds if seconds > 0 else 0.0,
+        "merged_dir": str(out_dir / "merged"),
+        "adapter_dir": str(out_dir / "adapter") if config.model.lora.enabled else None,
+    }
+    if ctx.rank == 0:
+        save_outputs(unwrap(model), tokenizer, out_dir, config.model.lora.enabled)
+    return result
+
+
+def save_outputs(model, tokenizer, out_dir: Path, lora: bool) -> None:
+    """`adapter/` (LoRA) and `merged/`, a plain checkpoint loadable by path."""
+    import shutil
+
+    for name in ("adapter", "merged"):
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    if lora:
+        model.save_pretrained(out_dir / "adapter")
+        model = model.merge_and_unload()
+    model.save_pretrained(out_dir / "merged")
+    tokenizer.save_pretrained(out_dir / "merged")

@@ -1,0 +1,148 @@
+"""SFT and reward-model loops on the tiny model, run in-process (no Ray) for speed."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from rlhf.config import ModelSettings, load_config
+from rlhf.models.loading import load_causal_lm
+from rlhf.models.reward_model import freeze_lower_layers, load_reward_model
+from rlhf.models.reward_scoring import score_sequences
+from rlhf.training.checkpoint import latest_checkpoint
+from rlhf.training.context import LocalContext
+from rlhf.training.examples import epoch_batches, judge_half
+from rlhf.training.reward import build_model, examples, role_pairs, run_reward_model
+from rlhf.training.sft import run_sft
+
+
+class Killed(Exception):
+    pass
+
+
+class DyingContext(LocalContext):
+    """Dies (like a killed worker) when the loop reports training step `die_at`."""
+
+    def __init__(self, die_at: int):
+        super().__init__()
+        self.die_at = die_at
+
+    def report(self, metrics, step):
+        super().report(metrics, step)
+        if step == self.die_at and any(k.endswith("train_loss") for k in metrics):
+            raise Killed()
+
+
+def tiny(*overrides):
+    return load_config("tiny", list(overrides))
+
+
+def train_steps(ctx):
+    return [step for step, m in ctx.reports if any(k.endswith("train_loss") for k in m)]
+
+
+def test_sft_learns_and_writes_loadable_outputs(tmp_path):
+    config = tiny("sft.learning_rate=2e-3", "sft.train_examples=48")
+    result = run_sft(config, LocalContext(), tmp_path, "fp")
+    assert result["eval_loss"] < result["base_eval_loss"]
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+    merged = load_causal_lm(ModelSettings(name=result["merged_dir"]))
+    assert merged.tokenizer.chat_template  # later stages format prompts with it
+    assert not any("lora" in name for name, _ in merged.model.named_parameters())
+
+
+def test_full_finetuning_writes_only_the_merged_model(tmp_path):
+    result = run_sft(tiny("model.lora.enabled=false", "sft.train_examples=16"), LocalContext(), tmp_path, "fp")
+    assert result["adapter_dir"] is None and not (tmp_path / "adapter").exists()
+    assert (tmp_path / "merged" / "config.json").is_file()
+
+
+def test_a_killed_sft_run_resumes_where_it_stopped(tmp_path):
+    config = tiny("sft.train_examples=48", "sft.batch_size=4", "sft.checkpoint_every=3")  # 12 steps
+    dying = DyingContext(die_at=7)
+    with pytest.raises(Killed):
+        run_sft(config, dying, tmp_path, "fp")
+    assert latest_checkpoint(tmp_path / "checkpoints").name == "step-000006"
+    again = LocalContext()
+    result = run_sft(config, again, tmp_path, "fp")
+    assert train_steps(again) == list(range(7, 13))  # the count goes on from the checkpoint, not from zero
+    assert result["steps"] == 12
+    # the base loss measured before the kill is carried over, not re-measured on a half-trained model
+    assert again.reports[0][1]["sft/base_eval_loss"] == dying.reports[0][1]["sft/base_eval_loss"]
+
+
+def test_a_checkpoint_from_another_config_is_not_resumed(tmp_path):
+    config = tiny("sft.train_examples=16", "sft.batch_size=4", "sft.checkpoint_every=1")
+    run_sft(config, LocalContext(), tmp_path, "old-fingerprint")
+    fresh = LocalContext()
+    run_sft(config, fresh, tmp_path, "new-fingerprint")
+    assert train_steps(fresh)[0] == 1
+
+
+def test_resumed_batches_match_an_uninterrupted_run():
+    full = epoch_batches(50, 4, epoch=1, seed=3)
+    assert full == epoch_batches(50, 4, epoch=1, seed=3) and full != epoch_batches(50, 4, epoch=2, seed=3)
+    two = [epoch_batches(50, 4, 1, 3, rank=r, world_size=2) for r in (0, 1)]
+    seen = [i for rank in two for batch in rank for i in batch]
+    assert len(seen) == len(set(seen)) == 50  # disjoint shards covering every item
+    odd = [epoch_batches(49, 4, 1, 3, rank=r, world_size=2) for r in (0, 1)]
+    assert len(odd[0]) == len(odd[1])  # equal step counts per worker, or the report barrier hangs
+    assert sum(len(b) for rank in odd for b in rank) == 48
+
+
+def test_reward_model_trains_saves_and_reloads(tmp_path):
+    config = tiny("reward.head_learning_rate=1e-2", "reward.epochs=3")
+    result = run_reward_model(config, LocalContext(), tmp_path, "fp")
+    for key in ("rm/test_accuracy", "rm/safety_auroc", "rm/safety_ece", "reward_mean", "reward_std"):
+        assert result[key] is not None
+    assert set(result["per_category"]) and set(result["per_failure"])
+    assert all(Path(p).stat().st_size > 10_000 for p in result["artifacts"])  # two real PNG plots
+    model, meta = load_reward_model(result["model_dir"])
+    assert meta.reward_std == pytest.approx(result["reward_std"]) and meta.extra["role"] == "reward_model"
+    from rlhf.models.loading import load_tokenizer
+
+    tok = load_tokenizer(config.model)
+    seqs = [e.chosen_ids for e in examples(config, tok, role_pairs(config, "reward_model")[:4])]
+    a = score_sequences(model, seqs, tok.pad_token_id, 2)
+    b = score_sequences(model, list(reversed(seqs)), tok.pad_token_id, 3)  # batching and padding do not change scores
+    assert a.rewards == pytest.approx(list(reversed(b.rewards)), abs=1e-4)
+
+
+def test_a_killed_reward_model_run_resumes(tmp_path):
+    config = tiny("reward.batch_pairs=4", "reward.checkpoint_every=2")  # 8 steps
+    with pytest.raises(Killed):
+        run_reward_model(config, DyingContext(die_at=5), tmp_path, "fp")
+    again = LocalContext()
+    result = run_reward_model(config, again, tmp_path, "fp")
+    assert train_steps(again) == [5, 6, 7, 8] and result["steps"] == 8
+
+
+def test_reward_model_and_judge_never_share_a_prompt():
+    config = tiny("reward.train_pairs=400")
+    rm, judge = role_pairs(config, "reward_model"), role_pairs(config, "judge")
+    assert len(rm) == len(judge) == 400
+    assert not {p.prompt for p in rm} & {p.prompt for p in judge}
+    assert all(not judge_half(p) for p in rm) and all(judge_half(p) for p in judge)
+
+
+def test_frozen_layer_count():
+    model, training = build_model(tiny("reward.frozen_layers=1"))
+    layers = model.backbone.layers
+    assert training == 1
+    assert not any(p.requires_grad for p in layers[0].parameters())
+    assert all(p.requires_grad for p in layers[1].parameters())
+    assert not model.backbone.get_input_embeddings().weight.requires_grad
+    assert all(p.requires_grad for p in model.reward_head.parameters())
+    with pytest.raises(ValueError, match="frozen_layers=5 but the backbone has 2 layers"):
+        freeze_lower_layers(model.backbone, 5)
+    cut, training = build_model(tiny("reward.backbone_layers=1", "reward.frozen_layers=0"))
+    assert len(cut.backbone.layers) == 1 and training == 1
+
+
+def test_reward_model_with_lora_and_rating_head(tmp_path):
+    config = tiny("reward.lora=true", "reward.rating_head=true", "reward.train_pairs=8", "reward.eval_pairs=8")
+    result = run_reward_model(config, LocalContext(), tmp_path, "fp")
+    model, meta = load_reward_model(result["model_dir"])
+    assert meta.lora and meta.rating_head
+    out = model(torch.tensor([[1, 2, 3]]), torch.tensor([[1, 1, 1]]))
+    assert out.ratings.shape == (1, 5) and ((out.ratings >= 0) & (out.ratings <= 1)).all()

@@ -1,0 +1,76 @@
+"""The SFT and reward-model jobs through a real local Ray (Ray Train, one CPU worker), on the tiny model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rlhf.data.loading import write_preferences
+from tests.conftest import ROOT
+from tests.test_data_validation import good_row
+
+
+def job(script, out_dir, *overrides, timeout=600):
+    cmd = [sys.executable, f"jobs/{script}", "--config", "tiny", "--set", f"runtime.output_dir={out_dir}",
+           "--set", "tracking.enabled=false", *[a for o in overrides for a in ("--set", o)]]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_sft_job_trains_through_ray_then_skips_when_current(tmp_path):
+    first = job("sft.py", tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "SFT: 4 steps on 32 examples" in first.stdout and "below the base model" in first.stdout
+    assert json.loads((tmp_path / "sft" / "stage.json").read_text())["result"]["steps"] == 4
+    second = job("sft.py", tmp_path)
+    assert second.returncode == 0 and "is current for this config and data: skipped" in second.stdout
+    changed = job("sft.py", tmp_path, "sft.learning_rate=1e-3")
+    assert changed.returncode == 0 and "skipped" not in changed.stdout
+
+
+def test_sft_job_killed_midway_resumes_from_its_checkpoint(tmp_path):
+    args = [sys.executable, "jobs/sft.py", "--config", "tiny", "--set", f"runtime.output_dir={tmp_path}",
+            "--set", "tracking.enabled=false", "--set", "sft.train_examples=160", "--set", "sft.batch_size=4",
+            "--set", "sft.checkpoint_every=2"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = tmp_path / "sft" / "checkpoints"
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(checkpoints.glob("step-00000[4-9]")):
+        assert proc.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = sorted(p.name for p in checkpoints.glob("step-*"))
+    assert done and not (tmp_path / "sft" / "stage.json").exists()
+    rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    resumed_from = int(done[-1].split("-")[1])
+    assert f"resuming SFT from {done[-1]} (step {resumed_from} of 40)" in rerun.stdout + rerun.stderr
+    assert f"SFT step {resumed_from + 1}/40" in rerun.stdout + rerun.stderr
+    assert "SFT step 1/40" not in rerun.stdout + rerun.stderr
+    assert json.loads((tmp_path / "sft" / "stage.json").read_text())["result"]["steps"] == 40
+
+
+def test_bad_data_or_config_stops_before_any_training(tmp_path):
+    rows = [good_row(0), good_row(1)]
+    rows[1]["chosen"] = rows[1]["rejected"]
+    bad = write_preferences(rows, tmp_path / "bad.parquet")
+    out = job("sft.py", tmp_path / "runs", f"data.train_path={bad}")
+    assert out.returncode == 1 and "row 1 (t-1): chosen and rejected are the same text" in out.stderr
+    assert not (tmp_path / "runs").exists()
+    out = job("reward_model.py", tmp_path / "runs", "reward.safety_weight=-1")
+    assert out.returncode == 2 and "reward.safety_weight: Input should be greater than or equal to 0" in out.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.e2e
+def test_reward_model_job_trains_both_models(tmp_path):
+    out = job("reward_model.py", tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "reward model: held-out pairwise accuracy" in out.stdout and "independent judge:" in out.stdout
+    assert "by failure of the rejected reply" in out.stdout
+    for role in ("reward_model", "judge"):
+        assert (tmp_path / role / "model" / "reward_model.json").is_file()
