@@ -31,10 +31,18 @@ def train(config: Config, role: str, force: bool = False) -> dict[str, Any]:
             load_preferences(path, data.max_history_turns)
 
     name = "rm" if role == "reward_model" else "judge"
+
+    def final_metrics(r: dict[str, Any]) -> dict[str, float]:
+        out = {f"{name}/{k}": r[f"{name}/{k}"] for k in HEADLINE if r.get(f"{name}/{k}") is not None}
+        for group, key in (("per_category", "category"), ("per_failure", "failure")):
+            for label, row in r[group].items():
+                out[f"{name}/{key}_accuracy/{label}"] = row["accuracy"]
+                out[f"{name}/{key}_margin/{label}"] = row["margin"]
+        return out
+
     result, _ = run_stage(
         config, role, "rlhf.training.reward.run_reward_model", SECTIONS, [data.train_path, data.test_path], check, force,
-        final_metrics=lambda r: {f"{name}/{k}": r[f"{name}/{k}"] for k in HEADLINE if r.get(f"{name}/{k}") is not None},
-        role=role,
+        final_metrics=final_metrics, role=role,
     )
     return result
 

@@ -66,7 +66,9 @@ class Tracker:
         logging.getLogger("alembic").setLevel(logging.WARNING)
         mlflow.set_tracking_uri(tracking_uri(self.settings))
         mlflow.set_experiment(self.settings.experiment)
-        run = mlflow.start_run(run_name=self.job, nested=self.nested, tags={"job": self.job, **self.tags})
+        # Inside another job's run (a pipeline stage), this run becomes its child.
+        nested = self.nested or mlflow.active_run() is not None
+        run = mlflow.start_run(run_name=self.job, nested=nested, tags={"job": self.job, **self.tags})
         self._mlflow, self.run_id = mlflow, run.info.run_id
         mlflow.log_params({k: _param(v) for k, v in self.config.flat().items()})
         return self

@@ -38,3 +38,13 @@ def test_disabled_tracking_writes_nothing(tmp_path, monkeypatch):
     with Tracker(config, "quiet") as run:
         run.log_metrics({"x": 1.0})
     assert run.run_id is None and not (tmp_path / "mlflow.db").exists()
+
+
+def test_a_stage_run_inside_a_pipeline_run_is_its_child(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = load_config(None, [f"tracking.uri={uri}"])
+    with Tracker(config, "pipeline") as parent:
+        with Tracker(config, "sft") as child:
+            child.log_metrics({"sft/eval_loss": 1.0})
+    record = MlflowClient(tracking_uri=uri).get_run(child.run_id)
+    assert record.data.tags["mlflow.parentRunId"] == parent.run_id

@@ -146,3 +146,23 @@ def test_reward_model_with_lora_and_rating_head(tmp_path):
     assert meta.lora and meta.rating_head
     out = model(torch.tensor([[1, 2, 3]]), torch.tensor([[1, 1, 1]]))
     assert out.ratings.shape == (1, 5) and ((out.ratings >= 0) & (out.ratings <= 1)).all()
+
+
+def test_reply_only_lm_head_gives_the_full_sequence_loss(test_pairs):
+    from rlhf.losses.sft import masked_lm_loss
+    from rlhf.training.examples import collate_sft, sft_example
+    from rlhf.training.sft import reply_loss
+
+    config = tiny()
+    loaded = load_causal_lm(config.model)
+    tok = loaded.tokenizer
+    batch = collate_sft([sft_example(tok, p, config.data.system_prompt, 512, 64) for p in test_pairs[:5]], tok.pad_token_id)
+    assert int(batch["logits_to_keep"]) < batch["input_ids"].size(1)  # the head really runs on fewer positions
+    assert (batch["attention_mask"][:, -1] == 1).all()  # left padding: every row ends with its reply
+    with torch.no_grad():
+        full = loaded.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                            position_ids=batch["position_ids"]).logits
+        expected_sum, expected_count = masked_lm_loss(full, batch["labels"])
+        got_sum, got_count = reply_loss(loaded.model, batch, config, torch.device("cpu"))
+    assert got_count == int(expected_count)
+    assert got_sum.item() == pytest.approx(expected_sum.item(), rel=1e-5)

@@ -49,6 +49,17 @@ def pair_example(tokenizer, pair: PreferencePair, system_prompt: str, max_prompt
     )
 
 
+def pad_left(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for i, seq in enumerate(sequences):
+        if seq:
+            ids[i, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
+            mask[i, width - len(seq) :] = 1
+    return ids, mask
+
+
 def pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(s) for s in sequences)
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
@@ -60,9 +71,18 @@ def pad_right(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Te
 
 
 def collate_sft(examples: Sequence[SFTExample], pad_id: int) -> dict[str, torch.Tensor]:
-    ids, mask = pad_right([e.input_ids for e in examples], pad_id)
-    labels, _ = pad_right([e.labels for e in examples], IGNORE_INDEX)
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    """Left-padded, so every reply ends the row: the LM head then only needs the last
+    `logits_to_keep` positions (the longest reply + 1) instead of the whole sequence."""
+    ids, mask = pad_left([e.input_ids for e in examples], pad_id)
+    labels, _ = pad_left([e.labels for e in examples], IGNORE_INDEX)
+    longest_reply = max(sum(1 for label in e.labels if label != IGNORE_INDEX) for e in examples)
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "position_ids": (mask.cumsum(-1) - 1).clamp(min=0),
+        "labels": labels,
+        "logits_to_keep": torch.tensor(min(longest_reply + 1, ids.size(1))),
+    }
 
 
 def collate_pairs(examples: Sequence[PairExample], pad_id: int) -> dict[str, torch.Tensor]:

@@ -44,6 +44,20 @@ def build_examples(config: Config, tokenizer) -> tuple[list[SFTExample], list[SF
     return [make(p) for p in train_pairs], [make(p) for p in val_pairs]
 
 
+def reply_loss(model, batch: dict[str, torch.Tensor], config: Config, device: torch.device) -> tuple[torch.Tensor, int]:
+    """(sum of reply-token losses, reply tokens) with the LM head run on the reply positions only."""
+    keep = int(batch["logits_to_keep"])
+    with autocast(config, device):
+        logits = model(
+            input_ids=batch["input_ids"].to(device),
+            attention_mask=batch["attention_mask"].to(device),
+            position_ids=batch["position_ids"].to(device),
+            logits_to_keep=keep,
+        ).logits
+    total, count = masked_lm_loss(logits, batch["labels"][:, -keep:].to(device))
+    return total, int(count)
+
+
 @torch.no_grad()
 def evaluate_loss(model, examples: list[SFTExample], pad_id: int, batch_size: int, config: Config, ctx: TrainContext) -> float:
     """Token-averaged reply loss over this worker's share of `examples`, averaged over workers."""
@@ -51,11 +65,8 @@ def evaluate_loss(model, examples: list[SFTExample], pad_id: int, batch_size: in
     total, count = 0.0, 0
     mine = examples[ctx.rank :: ctx.world_size]
     for start in range(0, len(mine), batch_size):
-        batch = {k: v.to(ctx.device) for k, v in collate_sft(mine[start : start + batch_size], pad_id).items()}
-        with autocast(config, ctx.device):
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        loss_sum, n = masked_lm_loss(logits, batch["labels"])
-        total, count = total + loss_sum.item(), count + int(n)
+        loss_sum, n = reply_loss(model, collate_sft(mine[start : start + batch_size], pad_id), config, ctx.device)
+        total, count = total + loss_sum.item(), count + n
     model.train()
     return ctx.mean(total / max(count, 1))
 
@@ -105,12 +116,10 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
             group = batches[first : first + settings.grad_accum]
             step_started, loss_total, tokens = time.perf_counter(), 0.0, 0
             for indices in group:
-                batch = {k: v.to(ctx.device) for k, v in collate_sft([train[i] for i in indices], pad_id).items()}
-                with autocast(config, ctx.device):
-                    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-                loss_sum, count = masked_lm_loss(logits, batch["labels"])
-                (loss_sum / max(int(count), 1) / len(group)).backward()
-                loss_total += loss_sum.item() / max(int(count), 1) / len(group)
+                batch = collate_sft([train[i] for i in indices], pad_id)
+                loss_sum, count = reply_loss(model, batch, config, ctx.device)
+                (loss_sum / max(count, 1) / len(group)).backward()
+                loss_total += loss_sum.item() / max(count, 1) / len(group)
                 tokens += int(batch["attention_mask"].sum())
             grad_norm = torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
             optimizer.step()
