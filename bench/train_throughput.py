@@ -1,6 +1,6 @@
 """Training throughput of SFT and the reward model on the embedded default, side by side.
 
-    .venv/bin/python bench/train_throughput.py [--steps 3] [--batch 8] [--threads 2] [--model smollm2-135m]
+    .venv/bin/python bench/train_throughput.py [--steps 3] [--batch 8] [--threads 2] [--stage sft|rm] [--model smollm2-135m]
 
 Variants: SFT with LoRA vs full fine-tuning, reward model on the preset's cut backbone vs the whole
 backbone, each in fp32 and bf16 autocast. Each variant runs in a fresh subprocess (so its peak
@@ -35,10 +35,10 @@ def run_variant(stage: str, mode: str, precision: str, steps: int, batch: int, t
     from rlhf.config import load_config
     from rlhf.data.loading import load_preferences
     from rlhf.losses.reward import reward_model_loss
-    from rlhf.losses.sft import masked_lm_loss
     from rlhf.models.loading import load_causal_lm, load_tokenizer
     from rlhf.training.examples import collate_pairs, collate_sft, pair_example, sft_example
     from rlhf.training.reward import build_model
+    from rlhf.training.sft import reply_loss
 
     torch.set_num_threads(threads)
     overrides = [f"model.name={model}", f"train.precision={precision}", f"model.lora.enabled={mode == 'lora'}"]
@@ -54,10 +54,8 @@ def run_variant(stage: str, mode: str, precision: str, steps: int, batch: int, t
         examples = [sft_example(tok, p, d.system_prompt, d.max_prompt_tokens, d.max_response_tokens) for p in pairs]
         batches = [collate_sft(examples[i : i + batch], tok.pad_token_id) for i in range(0, len(examples), batch)]
 
-        def step(b):
-            with cast:
-                logits = model_(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits
-            total, count = masked_lm_loss(logits, b["labels"])
+        def step(b):  # the SFT loop's own path: LM head on the reply positions only
+            total, count = reply_loss(model_, b, config, torch.device("cpu"))
             (total / count).backward()
             return int(b["attention_mask"].sum())
     else:
@@ -102,6 +100,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=8, help="SFT examples or reward-model pairs per step")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--model", default="smollm2-135m")
+    p.add_argument("--stage", choices=("sft", "rm"), help="run only this stage's variants")
     p.add_argument("--only", help=argparse.SUPPRESS)  # one variant, in a subprocess
     args = p.parse_args()
     if args.only:
@@ -110,6 +109,8 @@ def main() -> None:
         return
     rows = []
     for stage, mode, precision in VARIANTS:
+        if args.stage and stage != args.stage:
+            continue
         cmd = [sys.executable, __file__, "--only", f"{stage},{mode},{precision}", "--steps", str(args.steps),
                "--batch", str(args.batch), "--threads", str(args.threads), "--model", args.model]
         print(f"running {stage} {mode} {precision} ...", flush=True)
@@ -122,6 +123,8 @@ def main() -> None:
     print(f"{'stage':5} {'variant':6} {'prec':5} {'trainable M':>11} {'s/step':>7} {'tokens/s':>9} {'peak GB':>8} {'speed vs first':>15}")
     for stage in ("sft", "rm"):
         group = [r for r in rows if r["stage"] == stage]
+        if not group:
+            continue
         base = group[0]["tokens_per_s"]
         for r in group:
             print(f"{r['stage']:5} {r['mode']:6} {r['precision']:5} {r['trainable_m']:11.2f} {r['s_per_step']:7.2f} "
