@@ -17,8 +17,11 @@ from rlhf.errors import DataValidationError, RLHFError
 DEFAULT_PRESET = "configs/default.yaml"
 
 
-def parser(description: str) -> argparse.ArgumentParser:
+def parser(description: str, stage: bool = False) -> argparse.ArgumentParser:
+    """The flags every job takes; `stage` adds --force for jobs that skip current output."""
     p = argparse.ArgumentParser(description=description)
+    if stage:
+        p.add_argument("--force", action="store_true", help="train even when the output is current for the config and data")
     p.add_argument("--config", default=DEFAULT_PRESET, help="YAML preset: a path or a name in configs/ (default: %(default)s)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",

@@ -23,15 +23,15 @@ def run_stage(
     force: bool = False,
     final_metrics: Callable[[dict[str, Any]], dict[str, float]] = lambda r: {},
     **kwargs: Any,
-) -> tuple[dict[str, Any], bool]:
-    """(result, ran): the stage's result, and whether it trained now or was already current."""
+) -> dict[str, Any]:
+    """The stage's result: trained now, or read back when its output is current."""
     check_data()  # a bad dataset stops the job before anything starts
     resolve_checkpoint(config.model.name, config.model.cache_dir)  # likewise a missing model
     folder = stage_dir(config, stage)
     stage_fp = fingerprint(config, sections, data_files, extra=kwargs)
     if not force and (done := completed(folder, stage_fp)) is not None:
         print(f"[{stage}] output in {folder} is current for this config and data: skipped (--force retrains)")
-        return done, False
+        return done
     print(f"[{stage}] training into {folder} (resumes from its last checkpoint if one exists)", flush=True)
     started = time.perf_counter()
     with Tracker(config, stage) as run:
@@ -42,4 +42,4 @@ def run_stage(
         for artifact in result.get("artifacts", []):
             run.log_artifact(artifact, "plots")
     mark_completed(folder, stage_fp, result)
-    return result, True
+    return result

@@ -88,9 +88,7 @@ def sample_base_policy(config: Config, test: list[PreferencePair], run: Tracker)
 
 
 def main() -> int:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--force", action="store_true", help="retrain every stage even when its output is current")
-    args = p.parse_args()
+    args = parser(__doc__.splitlines()[0], stage=True).parse_args()
     config = setup(args)
     print(f"clinical-rlhf pipeline: model {config.model.name}, data {config.data.train_path} (synthetic, not for clinical use)")
     with Tracker(config, "pipeline") as run:

@@ -40,7 +40,7 @@ def train(config: Config, role: str, force: bool = False) -> dict[str, Any]:
                 out[f"{name}/{key}_margin/{label}"] = row["margin"]
         return out
 
-    result, _ = run_stage(
+    result = run_stage(
         config, role, "rlhf.training.reward.run_reward_model", SECTIONS, [data.train_path, data.test_path], check, force,
         final_metrics=final_metrics, role=role,
     )
@@ -59,9 +59,8 @@ def summary(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__.splitlines()[0], stage=True)
     p.add_argument("--role", choices=("both", *ROLES), default="both", help="which model to train (default: both)")
-    p.add_argument("--force", action="store_true", help="train even when the output is current")
     args = p.parse_args()
     config = setup(args)
     for role in ROLES if args.role == "both" else (args.role,):

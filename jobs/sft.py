@@ -25,7 +25,7 @@ def train(config: Config, force: bool = False) -> dict[str, Any]:
         for path in (data.train_path, data.val_path):
             load_preferences(path, data.max_history_turns)
 
-    result, _ = run_stage(
+    result = run_stage(
         config, "sft", "rlhf.training.sft.run_sft", SECTIONS, [data.train_path, data.val_path], check, force,
         final_metrics=lambda r: {"sft/eval_loss": r["eval_loss"], "sft/base_eval_loss": r["base_eval_loss"],
                                  "sft/eval_perplexity": r["eval_perplexity"]},
@@ -43,9 +43,7 @@ def summary(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--force", action="store_true", help="train even when the output is current")
-    args = p.parse_args()
+    args = parser(__doc__.splitlines()[0], stage=True).parse_args()
     config = setup(args)
     print(summary(train(config, args.force)))
     return 0

@@ -90,10 +90,6 @@ class Tracker:
         if self._mlflow is not None:
             self._mlflow.log_text(text, name)
 
-    def set_tags(self, tags: Mapping[str, str]) -> None:
-        if self._mlflow is not None:
-            self._mlflow.set_tags(dict(tags))
-
 
 def _param(value: Any) -> str:
     text = str(value)

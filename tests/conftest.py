@@ -41,7 +41,7 @@ def tokenizer(tiny_path):
 
 
 @pytest.fixture(scope="session")
-def test_pairs():
+def held_out_pairs():
     from rlhf.data.loading import load_preferences
 
     return load_preferences(DATA / "test.parquet")

@@ -64,8 +64,8 @@ def test_response_truncation_keeps_end_of_turn(tokenizer):
     assert short[-1] == tokenizer.eos_token_id and len(short) < 10
 
 
-def test_encode_pair_uses_configured_limits(tokenizer, test_pairs):
-    pair = test_pairs[0]
+def test_encode_pair_uses_configured_limits(tokenizer, held_out_pairs):
+    pair = held_out_pairs[0]
     enc = encode_pair(tokenizer, pair, DEFAULT_SYSTEM_PROMPT, 512, 12)
     assert len(enc.chosen_ids) <= 12 and len(enc.rejected_ids) <= 12
     assert pair.prompt[:20] in tokenizer.decode(enc.prompt_ids)

@@ -148,7 +148,7 @@ def test_reward_model_with_lora_and_rating_head(tmp_path):
     assert out.ratings.shape == (1, 5) and ((out.ratings >= 0) & (out.ratings <= 1)).all()
 
 
-def test_reply_only_lm_head_gives_the_full_sequence_loss(test_pairs):
+def test_reply_only_lm_head_gives_the_full_sequence_loss(held_out_pairs):
     from rlhf.losses.sft import masked_lm_loss
     from rlhf.training.examples import collate_sft, sft_example
     from rlhf.training.sft import reply_loss
@@ -156,7 +156,7 @@ def test_reply_only_lm_head_gives_the_full_sequence_loss(test_pairs):
     config = tiny()
     loaded = load_causal_lm(config.model)
     tok = loaded.tokenizer
-    batch = collate_sft([sft_example(tok, p, config.data.system_prompt, 512, 64) for p in test_pairs[:5]], tok.pad_token_id)
+    batch = collate_sft([sft_example(tok, p, config.data.system_prompt, 512, 64) for p in held_out_pairs[:5]], tok.pad_token_id)
     assert int(batch["logits_to_keep"]) < batch["input_ids"].size(1)  # the head really runs on fewer positions
     assert (batch["attention_mask"][:, -1] == 1).all()  # left padding: every row ends with its reply
     with torch.no_grad():

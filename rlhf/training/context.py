@@ -32,18 +32,15 @@ class LocalContext:
     rank = 0
     world_size = 1
 
-    def __init__(self, device: str = "cpu", sink=None):
+    def __init__(self, device: str = "cpu"):
         self.device = torch.device(device)
-        self.sink = sink  # callable(metrics, step), e.g. a Tracker's log_metrics
-        self.reports: list[tuple[int, dict[str, float]]] = []
+        self.reports: list[tuple[int, dict[str, float]]] = []  # what the loop reported, for inspection
 
     def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
         return model.to(self.device)
 
     def report(self, metrics: Mapping[str, float], step: int) -> None:
         self.reports.append((step, dict(metrics)))
-        if self.sink is not None:
-            self.sink(metrics, step)
 
     def mean(self, value: float) -> float:
         return value
