@@ -111,7 +111,7 @@ def read_meta(folder: str | Path) -> RewardModelMeta:
 def load_reward_model(folder: str | Path, base_path: str | Path | None = None, dtype=torch.float32) -> tuple[ClinicalRewardModel, RewardModelMeta]:
     """A saved reward model, ready for scoring (eval mode). `base_path`: the backbone's base
     checkpoint when the model was trained with LoRA (defaults to the path recorded in the meta)."""
-    from transformers import AutoConfig, AutoModel
+    from transformers import AutoModel
 
     folder = Path(folder)
     meta = read_meta(folder)
@@ -122,7 +122,6 @@ def load_reward_model(folder: str | Path, base_path: str | Path | None = None, d
         backbone = PeftModel.from_pretrained(base, folder / "backbone").merge_and_unload()
     else:
         backbone = AutoModel.from_pretrained(folder / "backbone", dtype=dtype)
-    hidden = AutoConfig.from_pretrained(folder / "backbone" if not meta.lora else (base_path or meta.base_model)).hidden_size
-    model = ClinicalRewardModel(backbone, hidden, rating_head=meta.rating_head)
+    model = ClinicalRewardModel(backbone, backbone.config.hidden_size, rating_head=meta.rating_head)
     model.load_state_dict(torch.load(folder / HEADS_FILE, weights_only=True), strict=False)
     return model.eval(), meta

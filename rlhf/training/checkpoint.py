@@ -7,6 +7,7 @@ the newest complete folder is always a valid resume point; older ones are pruned
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 STATE_FILE = "state.pt"
+log = logging.getLogger(__name__)
 
 
 def rng_state() -> dict[str, Any]:
@@ -56,3 +58,32 @@ def latest_checkpoint(folder: Path) -> Path | None:
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     return torch.load(path / STATE_FILE, weights_only=False)
+
+
+def save_training_state(
+    folder: Path, fingerprint: str, model: torch.nn.Module, optimizer, scheduler, step: int,
+    epoch: int, next_batch: int, batches_in_epoch: int, keep: int, **extra: Any,
+) -> Path:
+    """Checkpoint a loop after `step`; the data position is where the next run starts reading."""
+    done = next_batch >= batches_in_epoch
+    return save_checkpoint(folder, step, {
+        "fingerprint": fingerprint, "trainable": trainable_state(model), "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(), "step": step, "epoch": epoch + 1 if done else epoch,
+        "position": 0 if done else next_batch, "rng": rng_state(), **extra,
+    }, keep)
+
+
+def resume_training_state(folder: Path, fingerprint: str, model: torch.nn.Module, optimizer, scheduler):
+    """Restore the newest checkpoint written for this fingerprint: (state, its folder), or (None, None)."""
+    latest = latest_checkpoint(folder)
+    if latest is None:
+        return None, None
+    state = load_checkpoint(latest)
+    if state["fingerprint"] != fingerprint:
+        log.warning("ignoring %s: it was written for another config or data", latest)
+        return None, None
+    model.load_state_dict(state["trainable"], strict=False)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    restore_rng(state["rng"])
+    return state, latest

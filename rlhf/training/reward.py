@@ -33,7 +33,7 @@ from rlhf.models.reward_model import ClinicalRewardModel, RewardModelMeta, freez
 from rlhf.models.reward_scoring import score_sequences
 from rlhf.plots import calibration_plot, reward_histogram
 from rlhf.reward_eval import evaluate_scores
-from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, restore_rng, rng_state, save_checkpoint, trainable_state
+from rlhf.training.checkpoint import resume_training_state, save_training_state
 from rlhf.training.context import TrainContext, unwrap
 from rlhf.training.examples import PairExample, collate_pairs, epoch_batches, judge_half, pair_example, take
 from rlhf.training.sft import autocast
@@ -115,18 +115,10 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
 
     checkpoints = out_dir / "checkpoints"
     step, epoch, position = 0, 0, 0
-    latest = latest_checkpoint(checkpoints)
-    if latest is not None:
-        state = load_checkpoint(latest)
-        if state["fingerprint"] == stage_fingerprint:
-            core.load_state_dict(state["trainable"], strict=False)
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            step, epoch, position = state["step"], state["epoch"], state["position"]
-            restore_rng(state["rng"])
-            log.info("resuming %s from %s (step %d of %d)", role, latest.name, step, total_steps)
-        else:
-            log.warning("ignoring %s: it was written for another config or data", latest)
+    state, latest = resume_training_state(checkpoints, stage_fingerprint, core, optimizer, scheduler)
+    if state is not None:
+        step, epoch, position = state["step"], state["epoch"], state["position"]
+        log.info("resuming %s from %s (step %d of %d)", role, latest.name, step, total_steps)
     log.info("%s: %d train pairs, %d test pairs, %d of the backbone's layers train, %d steps",
              role, len(train), len(test), training_layers, total_steps)
 
@@ -168,12 +160,8 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
             log.info("%s step %d/%d  loss %.4f  acc %.2f  %.1f s", role, step, total_steps, metrics["rm/train_loss"],
                      metrics["rm/train_accuracy"], seconds)
             if step % settings.checkpoint_every == 0 and ctx.rank == 0:
-                done = index + 1 >= len(batches)
-                save_checkpoint(checkpoints, step, {
-                    "fingerprint": stage_fingerprint, "trainable": trainable_state(core), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "step": step, "epoch": epoch + 1 if done else epoch,
-                    "position": 0 if done else index + 1, "rng": rng_state(),
-                }, settings.keep_checkpoints)
+                save_training_state(checkpoints, stage_fingerprint, core, optimizer, scheduler, step, epoch,
+                                    index + 1, len(batches), settings.keep_checkpoints)
         epoch, position = epoch + 1, 0
     train_seconds = time.perf_counter() - started
     return finish(config, ctx, core, role, out_dir, train, test, test_pairs, step, train_seconds, training_layers, pad_id)

@@ -22,7 +22,7 @@ from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.losses.sft import masked_lm_loss
 from rlhf.models.loading import load_causal_lm
-from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, restore_rng, rng_state, save_checkpoint, trainable_state
+from rlhf.training.checkpoint import resume_training_state, save_training_state
 from rlhf.training.context import TrainContext, unwrap
 from rlhf.training.examples import SFTExample, collate_sft, epoch_batches, sft_example, take
 
@@ -90,18 +90,10 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
 
     checkpoints = out_dir / "checkpoints"
     step, epoch, position, base_eval_loss = 0, 0, 0, None
-    latest = latest_checkpoint(checkpoints)
-    if latest is not None:
-        state = load_checkpoint(latest)
-        if state["fingerprint"] == stage_fingerprint:
-            unwrap(model).load_state_dict(state["trainable"], strict=False)
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            step, epoch, position, base_eval_loss = state["step"], state["epoch"], state["position"], state["base_eval_loss"]
-            restore_rng(state["rng"])
-            log.info("resuming SFT from %s (step %d of %d)", latest.name, step, total_steps)
-        else:
-            log.warning("ignoring %s: it was written for another config or data", latest)
+    state, latest = resume_training_state(checkpoints, stage_fingerprint, unwrap(model), optimizer, scheduler)
+    if state is not None:
+        step, epoch, position, base_eval_loss = state["step"], state["epoch"], state["position"], state["base_eval_loss"]
+        log.info("resuming SFT from %s (step %d of %d)", latest.name, step, total_steps)
     if base_eval_loss is None:
         base_eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
     ctx.report({"sft/base_eval_loss": base_eval_loss, "sft/base_eval_perplexity": math.exp(base_eval_loss)}, step)
@@ -139,15 +131,9 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
                 step,
             )
             log.info("SFT step %d/%d  loss %.4f  %.1f s", step, total_steps, loss_total, seconds)
-            next_position = first + len(group)
             if step % settings.checkpoint_every == 0 and ctx.rank == 0:
-                done = next_position >= len(batches)
-                save_checkpoint(checkpoints, step, {
-                    "fingerprint": stage_fingerprint, "trainable": trainable_state(unwrap(model)),
-                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
-                    "epoch": epoch + 1 if done else epoch, "position": 0 if done else next_position,
-                    "base_eval_loss": base_eval_loss, "rng": rng_state(),
-                }, settings.keep_checkpoints)
+                save_training_state(checkpoints, stage_fingerprint, unwrap(model), optimizer, scheduler, step, epoch,
+                                    first + len(group), len(batches), settings.keep_checkpoints, base_eval_loss=base_eval_loss)
         eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
         ctx.report({"sft/eval_loss": eval_loss, "sft/eval_perplexity": math.exp(eval_loss), "sft/epoch": epoch + 1}, step)
         log.info("SFT epoch %d: eval loss %.4f (base %.4f)", epoch + 1, eval_loss, base_eval_loss)
