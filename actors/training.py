@@ -1,4 +1,4 @@
-"""Ray Train shell around the Ray-free training loops: one TorchTrainer, N workers, DDP when N > 1.
+"""Ray Train shell around the Ray-free training loops: one TorchTrainer, N workers, DDP or DeepSpeed ZeRO.
 
 The same call runs one CPU worker on a laptop or N GPU workers on a cluster; only the config's
 `train` section changes.
@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from actors.cluster import ensure_ray, gpus_available
-from rlhf.config import Config
+from rlhf.config import Config, TrainSettings
+from rlhf.training.optimization import Optimization, make_optimization
 from rlhf.tracking import RunLogger, tracking_uri
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,11 @@ RESULT_FILE = "result.json"
 class RayTrainContext:
     """rlhf.training.context.TrainContext on a Ray Train worker."""
 
-    def __init__(self, metrics_uri: str | None, run_id: str | None):
+    def __init__(self, settings: TrainSettings, metrics_uri: str | None, run_id: str | None):
         import ray.train
         import ray.train.torch
 
-        self._train = ray.train
+        self._train, self._settings = ray.train, settings
         self._torch = ray.train.torch
         context = ray.train.get_context()
         self.rank, self.world_size = context.get_world_rank(), context.get_world_size()
@@ -37,7 +38,14 @@ class RayTrainContext:
         self._mlflow = RunLogger(metrics_uri, run_id) if (metrics_uri and run_id and self.rank == 0) else None
 
     def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        if self._settings.strategy == "deepspeed":
+            return model.to(self.device)  # deepspeed.initialize wraps it in `optimization`
         return self._torch.prepare_model(model)
+
+    def optimization(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, max_grad_norm: float,
+                     micro_batch: int, grad_accum: int) -> Optimization:
+        return make_optimization(self._settings, model, optimizer, scheduler, max_grad_norm, micro_batch, grad_accum,
+                                 self.rank, self.world_size)
 
     def report(self, metrics: Mapping[str, float], step: int) -> None:
         self._train.report({**metrics, "step": step})  # a barrier: every worker reports every time
@@ -60,9 +68,15 @@ def _loop(loop_config: dict[str, Any]) -> None:
     torch.set_num_threads(loop_config["threads"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("ray.train").setLevel(logging.WARNING)  # it logs every report at INFO
+    try:  # ...and so does Ray Train v2's worker context, under a logger named by its file path
+        from ray.train.v2._internal.execution import context as ray_train_context
+
+        logging.getLogger(ray_train_context.__file__).setLevel(logging.WARNING)
+    except ImportError:
+        pass
     module, name = loop_config["entry"].rsplit(".", 1)
     entry: Callable = getattr(importlib.import_module(module), name)
-    ctx = RayTrainContext(loop_config["metrics_uri"], loop_config["run_id"])
+    ctx = RayTrainContext(config.train, loop_config["metrics_uri"], loop_config["run_id"])
     out_dir = Path(loop_config["out_dir"])
     result = entry(config, ctx, out_dir, loop_config["fingerprint"], **loop_config.get("kwargs", {}))
     if ctx.rank == 0:
@@ -97,6 +111,8 @@ def fit(entry: str, config: Config, out_dir: Path, fingerprint: str, run_id: str
         ),
         run_config=RunConfig(name=out_dir.name, storage_path=str(out_dir / "ray")),
     )
-    log.info("Ray Train: %d worker(s), %s, %s CPU each", train.num_workers, "GPU" if use_gpu else "CPU", train.cpus_per_worker)
+    strategy = f"DeepSpeed ZeRO-{train.zero_stage}" if train.strategy == "deepspeed" else "DDP"
+    log.info("Ray Train: %d worker(s), %s, %s CPU each, %s", train.num_workers, "GPU" if use_gpu else "CPU",
+             train.cpus_per_worker, strategy)
     trainer.fit()
     return json.loads((out_dir / RESULT_FILE).read_text())

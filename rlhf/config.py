@@ -91,6 +91,20 @@ class TrainSettings(_Section):
     cpus_per_worker: float = Field(1.0, gt=0.0, le=256)
     # Mixed precision: bf16 autocast (fast on GPUs and on CPUs with AMX/AVX512-BF16) or plain fp32.
     precision: Literal["bf16", "fp32"] = "bf16"
+    # ddp: every worker holds the whole optimizer state. deepspeed: ZeRO partitions it (stage 1) and
+    # the gradients too (stage 2) over the workers. Stage 3 (partitioned weights) is not offered:
+    # the stage outputs are saved whole from rank 0, and LoRA on a 7B policy fits without it.
+    strategy: Literal["ddp", "deepspeed"] = "ddp"
+    zero_stage: Literal[1, 2] = 2
+    zero_offload_optimizer: bool = Field(False, description="ZeRO: keep the optimizer state in CPU memory")
+
+    @model_validator(mode="after")
+    def _deepspeed_installed(self) -> "TrainSettings":
+        import importlib.util
+
+        if self.strategy == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
+            raise ValueError("strategy 'deepspeed' needs the deepspeed package (pip install deepspeed, or the project's gpu/cpu extra)")
+        return self
 
 
 class SFTSettings(_Section):

@@ -1,17 +1,19 @@
 """SFT and reward-model loops on the tiny model, run in-process (no Ray) for speed."""
 
+import socket
 from pathlib import Path
 
 import pytest
 import torch
 
-from rlhf.config import ModelSettings, load_config
+from rlhf.config import ModelSettings, TrainSettings, load_config
 from rlhf.models.loading import load_causal_lm
 from rlhf.models.reward_model import freeze_lower_layers, load_reward_model
 from rlhf.models.reward_scoring import score_sequences
 from rlhf.training.checkpoint import latest_checkpoint
 from rlhf.training.context import LocalContext
 from rlhf.training.examples import epoch_batches, judge_half
+from rlhf.training.optimization import DEEPSPEED_DIR, make_optimization
 from rlhf.training.reward import build_model, examples, role_pairs, run_reward_model
 from rlhf.training.sft import run_sft
 
@@ -69,6 +71,41 @@ def test_a_killed_sft_run_resumes_where_it_stopped(tmp_path):
     assert result["steps"] == 12
     # the base loss measured before the kill is carried over, not re-measured on a half-trained model
     assert again.reports[0][1]["sft/base_eval_loss"] == dying.reports[0][1]["sft/base_eval_loss"]
+
+
+class DeepSpeedContext(DyingContext):
+    """One process whose optimizer step is DeepSpeed ZeRO-2 (what a Ray Train worker gets from the config)."""
+
+    def optimization(self, model, optimizer, scheduler, max_grad_norm, micro_batch, grad_accum):
+        settings = TrainSettings(strategy="deepspeed", zero_stage=2)
+        return make_optimization(settings, model, optimizer, scheduler, max_grad_norm, micro_batch, grad_accum, 0, 1)
+
+
+@pytest.fixture
+def process_group(monkeypatch):
+    """DeepSpeed runs over torch.distributed: a one-process gloo group, as on a one-worker Ray Train run."""
+    for name, value in (("LOCAL_RANK", "0"), ("RANK", "0"), ("WORLD_SIZE", "1"), ("LOCAL_WORLD_SIZE", "1")):
+        monkeypatch.setenv(name, value)  # Ray Train sets these on its workers
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    torch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    yield
+    torch.distributed.destroy_process_group()
+
+
+def test_deepspeed_zero_trains_and_a_killed_run_resumes_from_its_own_checkpoint(tmp_path, process_group):
+    config = tiny("sft.train_examples=32", "sft.batch_size=4", "sft.grad_accum=2", "sft.checkpoint_every=2",
+                  "sft.learning_rate=2e-3")  # 4 steps of 2 micro-batches
+    with pytest.raises(Killed):
+        run_sft(config, DeepSpeedContext(die_at=3), tmp_path, "fp")
+    assert (tmp_path / "checkpoints" / DEEPSPEED_DIR / "latest").read_text().strip() == "step-000002"
+    again = DeepSpeedContext(die_at=-1)
+    result = run_sft(config, again, tmp_path, "fp")
+    assert train_steps(again) == [3, 4] and result["steps"] == 4
+    assert all(m["sft/grad_norm"] > 0 for _, m in again.reports if "sft/grad_norm" in m)
+    assert result["eval_loss"] < result["base_eval_loss"]
+    assert (tmp_path / "merged" / "config.json").is_file()
 
 
 def test_a_checkpoint_from_another_config_is_not_resumed(tmp_path):

@@ -48,7 +48,7 @@ def test_sft_job_killed_midway_resumes_from_its_checkpoint(tmp_path):
     rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     resumed_from = int(done[-1].split("-")[1])
-    assert f"resuming SFT from {done[-1]} (step {resumed_from} of 40)" in rerun.stdout + rerun.stderr
+    assert f"resuming SFT at step {resumed_from} of 40" in rerun.stdout + rerun.stderr
     assert f"SFT step {resumed_from + 1}/40" in rerun.stdout + rerun.stderr
     assert "SFT step 1/40" not in rerun.stdout + rerun.stderr
     assert json.loads((tmp_path / "sft" / "stage.json").read_text())["result"]["steps"] == 40
@@ -74,3 +74,13 @@ def test_reward_model_job_trains_both_models(tmp_path):
     assert "by failure of the rejected reply" in out.stdout
     for role in ("reward_model", "judge"):
         assert (tmp_path / role / "model" / "reward_model.json").is_file()
+
+
+def test_sft_job_runs_deepspeed_zero_from_the_config(tmp_path):
+    out = job("sft.py", tmp_path, "train.strategy=deepspeed", "train.zero_stage=2", "sft.checkpoint_every=2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "DeepSpeed ZeRO-2" in out.stdout + out.stderr and "below the base model" in out.stdout
+    assert "Reporting training result" not in out.stdout + out.stderr  # Ray Train's per-report INFO lines stay quiet
+    zero = tmp_path / "sft" / "checkpoints" / "deepspeed"
+    assert (zero / "latest").read_text().strip() == "step-000004"
+    assert (tmp_path / "sft" / "merged" / "config.json").is_file()

@@ -1,7 +1,7 @@
 """Training checkpoints that a killed job resumes from: written whole or not at all.
 
 A checkpoint is a folder `step-000040/` holding `state.pt` (trainable weights, optimizer, scheduler,
-step, data position and RNG states). It is written to a temporary name and renamed into place, so
+step, data position and RNG states; see optimization.py for who writes what, and for DeepSpeed's own format). It is written to a temporary name and renamed into place, so
 the newest complete folder is always a valid resume point; older ones are pruned.
 """
 
@@ -60,30 +60,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return torch.load(path / STATE_FILE, weights_only=False)
 
 
-def save_training_state(
-    folder: Path, fingerprint: str, model: torch.nn.Module, optimizer, scheduler, step: int,
-    epoch: int, next_batch: int, batches_in_epoch: int, keep: int, **extra: Any,
-) -> Path:
-    """Checkpoint a loop after `step`; the data position is where the next run starts reading."""
+def loop_state(fingerprint: str, step: int, epoch: int, next_batch: int, batches_in_epoch: int, **extra: Any) -> dict[str, Any]:
+    """Where a loop stands after `step`: the data position is where the next run starts reading."""
     done = next_batch >= batches_in_epoch
-    return save_checkpoint(folder, step, {
-        "fingerprint": fingerprint, "trainable": trainable_state(model), "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(), "step": step, "epoch": epoch + 1 if done else epoch,
-        "position": 0 if done else next_batch, "rng": rng_state(), **extra,
-    }, keep)
-
-
-def resume_training_state(folder: Path, fingerprint: str, model: torch.nn.Module, optimizer, scheduler):
-    """Restore the newest checkpoint written for this fingerprint: (state, its folder), or (None, None)."""
-    latest = latest_checkpoint(folder)
-    if latest is None:
-        return None, None
-    state = load_checkpoint(latest)
-    if state["fingerprint"] != fingerprint:
-        log.warning("ignoring %s: it was written for another config or data", latest)
-        return None, None
-    model.load_state_dict(state["trainable"], strict=False)
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    restore_rng(state["rng"])
-    return state, latest
+    return {"fingerprint": fingerprint, "step": step, "epoch": epoch + 1 if done else epoch,
+            "position": 0 if done else next_batch, **extra}

@@ -7,6 +7,8 @@ from typing import Protocol
 
 import torch
 
+from rlhf.training.optimization import Optimization, TorchOptimization
+
 
 class TrainContext(Protocol):
     rank: int
@@ -14,7 +16,12 @@ class TrainContext(Protocol):
     device: torch.device
 
     def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
-        """Move to the device and wrap for data parallelism (DDP) when world_size > 1."""
+        """Move to the device and, for DDP with world_size > 1, wrap it (DeepSpeed wraps in `optimization`)."""
+        ...
+
+    def optimization(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, max_grad_norm: float,
+                     micro_batch: int, grad_accum: int) -> Optimization:
+        """The optimizer step for `model` (already prepared): plain/DDP or DeepSpeed ZeRO, from the config."""
         ...
 
     def report(self, metrics: Mapping[str, float], step: int) -> None:
@@ -39,13 +46,12 @@ class LocalContext:
     def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
         return model.to(self.device)
 
+    def optimization(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, max_grad_norm: float,
+                     micro_batch: int, grad_accum: int) -> Optimization:
+        return TorchOptimization(model, optimizer, scheduler, max_grad_norm, self.rank)
+
     def report(self, metrics: Mapping[str, float], step: int) -> None:
         self.reports.append((step, dict(metrics)))
 
     def mean(self, value: float) -> float:
         return value
-
-
-def unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    """The model inside a DDP wrapper."""
-    return model.module if hasattr(model, "module") and isinstance(model, torch.nn.parallel.DistributedDataParallel) else model

@@ -33,8 +33,9 @@ from rlhf.models.reward_model import ClinicalRewardModel, RewardModelMeta, freez
 from rlhf.models.reward_scoring import score_sequences
 from rlhf.plots import calibration_plot, reward_histogram
 from rlhf.reward_eval import evaluate_scores
-from rlhf.training.checkpoint import resume_training_state, save_training_state
-from rlhf.training.context import TrainContext, unwrap
+from rlhf.training.checkpoint import loop_state
+from rlhf.training.context import TrainContext
+from rlhf.training.optimization import unwrap
 from rlhf.training.examples import PairExample, collate_pairs, epoch_batches, judge_half, pair_example, take
 from rlhf.training.sft import autocast
 
@@ -112,13 +113,15 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
     from transformers import get_cosine_schedule_with_warmup
 
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(settings.warmup_ratio * total_steps), total_steps)
+    opt = ctx.optimization(model, optimizer, scheduler, settings.max_grad_norm, 2 * settings.batch_pairs, 1)
+    model = opt.model
 
     checkpoints = out_dir / "checkpoints"
     step, epoch, position = 0, 0, 0
-    state, latest = resume_training_state(checkpoints, stage_fingerprint, core, optimizer, scheduler)
+    state = opt.resume(checkpoints, stage_fingerprint)
     if state is not None:
         step, epoch, position = state["step"], state["epoch"], state["position"]
-        log.info("resuming %s from %s (step %d of %d)", role, latest.name, step, total_steps)
+        log.info("resuming %s at step %d of %d", role, step, total_steps)
     log.info("%s: %d train pairs, %d test pairs, %d of the backbone's layers train, %d steps",
              role, len(train), len(test), training_layers, total_steps)
 
@@ -138,11 +141,8 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
                 batch["safety_labels"].repeat(2).to(ctx.device), settings.safety_weight,
                 out.ratings.float() if out.ratings is not None else None, ratings, settings.ratings_weight,
             )
-            loss.total.backward()
-            grad_norm = torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], settings.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            opt.backward(loss.total)
+            grad_norm = opt.step()
             step += 1
             seconds = time.perf_counter() - step_started
             metrics = {
@@ -150,8 +150,8 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
                 "rm/train_preference_loss": ctx.mean(loss.preference.item()),
                 "rm/train_safety_loss": ctx.mean(loss.safety.item()),
                 "rm/train_accuracy": ctx.mean((reward[:n] > reward[n:]).float().mean().item()),
-                "rm/learning_rate": scheduler.get_last_lr()[0],
-                "rm/grad_norm": float(grad_norm),
+                "rm/learning_rate": opt.learning_rate(),
+                "rm/grad_norm": grad_norm,
                 "timing/train": seconds,
             }
             if loss.ratings is not None:
@@ -159,9 +159,9 @@ def run_reward_model(config: Config, ctx: TrainContext, out_dir: Path, stage_fin
             ctx.report({k.replace("rm/", f"{prefix(role)}/"): v for k, v in metrics.items()}, step)
             log.info("%s step %d/%d  loss %.4f  acc %.2f  %.1f s", role, step, total_steps, metrics["rm/train_loss"],
                      metrics["rm/train_accuracy"], seconds)
-            if step % settings.checkpoint_every == 0 and ctx.rank == 0:
-                save_training_state(checkpoints, stage_fingerprint, core, optimizer, scheduler, step, epoch,
-                                    index + 1, len(batches), settings.keep_checkpoints)
+            if step % settings.checkpoint_every == 0:
+                opt.save(checkpoints, step, loop_state(stage_fingerprint, step, epoch, index + 1, len(batches)),
+                         settings.keep_checkpoints)
         epoch, position = epoch + 1, 0
     train_seconds = time.perf_counter() - started
     return finish(config, ctx, core, role, out_dir, train, test, test_pairs, step, train_seconds, training_layers, pad_id)

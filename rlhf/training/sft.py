@@ -22,8 +22,9 @@ from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.losses.sft import masked_lm_loss
 from rlhf.models.loading import load_causal_lm
-from rlhf.training.checkpoint import resume_training_state, save_training_state
-from rlhf.training.context import TrainContext, unwrap
+from rlhf.training.checkpoint import loop_state
+from rlhf.training.context import TrainContext
+from rlhf.training.optimization import unwrap
 from rlhf.training.examples import SFTExample, collate_sft, epoch_batches, sft_example, take
 
 log = logging.getLogger(__name__)
@@ -87,13 +88,15 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
     from transformers import get_cosine_schedule_with_warmup
 
     scheduler = get_cosine_schedule_with_warmup(optimizer, int(settings.warmup_ratio * total_steps), total_steps)
+    opt = ctx.optimization(model, optimizer, scheduler, settings.max_grad_norm, settings.batch_size, settings.grad_accum)
+    model = opt.model
 
     checkpoints = out_dir / "checkpoints"
     step, epoch, position, base_eval_loss = 0, 0, 0, None
-    state, latest = resume_training_state(checkpoints, stage_fingerprint, unwrap(model), optimizer, scheduler)
+    state = opt.resume(checkpoints, stage_fingerprint)
     if state is not None:
         step, epoch, position, base_eval_loss = state["step"], state["epoch"], state["position"], state["base_eval_loss"]
-        log.info("resuming SFT from %s (step %d of %d)", latest.name, step, total_steps)
+        log.info("resuming SFT at step %d of %d", step, total_steps)
     if base_eval_loss is None:
         base_eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
     ctx.report({"sft/base_eval_loss": base_eval_loss, "sft/base_eval_perplexity": math.exp(base_eval_loss)}, step)
@@ -110,30 +113,27 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
             for indices in group:
                 batch = collate_sft([train[i] for i in indices], pad_id)
                 loss_sum, count = reply_loss(model, batch, config, ctx.device)
-                (loss_sum / max(count, 1) / len(group)).backward()
+                opt.backward(loss_sum / max(count, 1) / len(group))
                 loss_total += loss_sum.item() / max(count, 1) / len(group)
                 tokens += int(batch["attention_mask"].sum())
-            grad_norm = torch.nn.utils.clip_grad_norm_(params, settings.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            grad_norm = opt.step()
             step += 1
             trained_tokens += tokens
             seconds = time.perf_counter() - step_started
             ctx.report(
                 {
                     "sft/train_loss": ctx.mean(loss_total),
-                    "sft/learning_rate": scheduler.get_last_lr()[0],
-                    "sft/grad_norm": float(grad_norm),
+                    "sft/learning_rate": opt.learning_rate(),
+                    "sft/grad_norm": grad_norm,
                     "sft/tokens_per_s": tokens * ctx.world_size / seconds,
                     "timing/train": seconds,
                 },
                 step,
             )
             log.info("SFT step %d/%d  loss %.4f  %.1f s", step, total_steps, loss_total, seconds)
-            if step % settings.checkpoint_every == 0 and ctx.rank == 0:
-                save_training_state(checkpoints, stage_fingerprint, unwrap(model), optimizer, scheduler, step, epoch,
-                                    first + len(group), len(batches), settings.keep_checkpoints, base_eval_loss=base_eval_loss)
+            if step % settings.checkpoint_every == 0:
+                opt.save(checkpoints, step, loop_state(stage_fingerprint, step, epoch, first + len(group), len(batches),
+                                                       base_eval_loss=base_eval_loss), settings.keep_checkpoints)
         eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
         ctx.report({"sft/eval_loss": eval_loss, "sft/eval_perplexity": math.exp(eval_loss), "sft/epoch": epoch + 1}, step)
         log.info("SFT epoch %d: eval loss %.4f (base %.4f)", epoch + 1, eval_loss, base_eval_loss)
