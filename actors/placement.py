@@ -1,0 +1,42 @@
+"""The PPO actors' placement group: one bundle per role, fractions from the config (rlhf/placement.py)."""
+
+from __future__ import annotations
+
+import logging
+
+import ray
+from ray.util.placement_group import PlacementGroup, placement_group
+from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
+from rlhf.config import Config
+from rlhf.placement import Bundle, PlacementError, plan_bundles
+
+log = logging.getLogger(__name__)
+READY_TIMEOUT_S = 120
+
+
+def roles_for(config: Config) -> tuple[str, ...]:
+    extra = ("reference",) if config.ppo.reference == "actor" else ()
+    return ("rollout", *extra, "reward", "learner")
+
+
+def reserve(config: Config) -> tuple[PlacementGroup, dict[str, tuple[int, Bundle]]]:
+    """Reserve the bundles all at once (or fail with the reason); role -> (bundle index, bundle)."""
+    resources = ray.available_resources()
+    bundles = plan_bundles(config.placement, roles_for(config), resources.get("GPU", 0.0), resources.get("CPU", 0.0))
+    group = placement_group([b.resources() for b in bundles], strategy=config.placement.strategy, name="ppo")
+    ready, _ = ray.wait([group.ready()], timeout=READY_TIMEOUT_S)
+    if not ready:
+        ray.util.remove_placement_group(group)
+        raise PlacementError(f"the placement group {[b.resources() for b in bundles]} was not granted in {READY_TIMEOUT_S} s")
+    log.info("placement group: %s", ", ".join(f"{b.role} {b.resources()}" for b in bundles))
+    return group, {b.role: (i, b) for i, b in enumerate(bundles)}
+
+
+def actor_options(group: PlacementGroup, index: int, bundle: Bundle, max_restarts: int = 0) -> dict:
+    return {
+        "num_cpus": bundle.cpus,
+        "num_gpus": bundle.gpus,
+        "max_restarts": max_restarts,
+        "scheduling_strategy": PlacementGroupSchedulingStrategy(group, placement_group_bundle_index=index),
+    }

@@ -1,0 +1,25 @@
+"""Reference actor: log-probs of the frozen SFT policy (when `ppo.reference: actor`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ray
+import torch
+
+from actors._worker import start
+from rlhf.generation import Generation
+from rlhf.ppo.reference import ReferencePolicy
+
+
+@ray.remote
+class ReferenceActor:
+    def __init__(self, config: dict[str, Any], sft_dir: str, cpus: float):
+        config_, device = start(config, cpus)
+        self.model = ReferencePolicy(config_, sft_dir, device)
+
+    def logprobs(self, prompts: list[list[int]], generations: list[Generation]) -> torch.Tensor:
+        return self.model.logprobs(prompts, [g.token_ids for g in generations])
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,30 @@
+"""Reward actor: the reward model's score and safety probability plus the shared safety rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ray
+
+from actors._worker import start
+from rlhf.data.schema import PreferencePair
+from rlhf.generation import Generation
+from rlhf.ppo.rollout import SampleScore
+from rlhf.ppo.scoring import RewardScorer
+
+
+@ray.remote
+class RewardActor:
+    def __init__(self, config: dict[str, Any], model_dir: str, cpus: float):
+        config_, device = start(config, cpus)
+        self.scorer = RewardScorer(model_dir, config_.safety, config_.ppo.score_clip, config_.ppo.minibatch_size, device,
+                                   config_.train.precision == "bf16")
+
+    def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
+        return self.scorer.score(pairs, [g.text for g in generations])
+
+    def raw_scores(self, pairs: list[PreferencePair], replies: list[str]) -> tuple[list[float], list[float]]:
+        return self.scorer.raw_scores(pairs, replies)
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,304 @@
+"""PPO on Ray actors: vLLM rollout, reward and reference scoring, and the learner, packed by a placement group.
+
+    python jobs/ppo.py [--config configs/default.yaml] [--set ppo.steps=40 ...] [--force]
+    ray job submit --working-dir . -- python jobs/ppo.py --config configs/default.yaml
+
+Needs the SFT policy and the reward model (jobs/sft.py, jobs/reward_model.py) and, for the final
+evaluation, the independent judge. Resumes from its last checkpoint; skips when its output is
+current. Exit codes: 0 done, 1 bad data, 2 bad config or missing input, 3 the safety guard stopped it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _cli import parser, run, setup
+
+from rlhf.config import Config
+from rlhf.data.formatting import encode_prompt
+from rlhf.data.loading import load_preferences
+from rlhf.data.schema import PreferencePair
+from rlhf.errors import RLHFError
+from rlhf.metrics import win_rate
+from rlhf.ppo.experience import SafetyGuard, build_targets
+from rlhf.ppo.kl import AdaptiveKLController
+from rlhf.tracking import Tracker
+from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from rlhf.training.examples import take
+from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
+
+log = logging.getLogger("ppo")
+SECTIONS = ("model", "data", "generation", "ppo", "safety", "train.precision", "runtime.seed")
+SAFETY_STOP_EXIT = 3
+
+
+class SafetyStop(RLHFError):
+    """The safety guard tripped: an emergency checkpoint was written."""
+
+
+def inputs(config: Config) -> tuple[Path, Path, Path]:
+    """The SFT policy, reward model and judge folders, or a clear error naming the job to run."""
+    out = Path(config.runtime.output_dir)
+    sft = Path(config.ppo.sft_dir or out / "sft" / "merged")
+    rm = Path(config.ppo.reward_model_dir or out / "reward_model" / "model")
+    judge = out / "judge" / "model"
+    for path, job in ((sft, "jobs/sft.py"), (rm, "jobs/reward_model.py"), (judge, "jobs/reward_model.py")):
+        if not path.is_dir():
+            raise RLHFError(f"{path} does not exist: run {job} with this config first (or make demo)")
+    return sft, rm, judge
+
+
+def prompt_pool(config: Config) -> tuple[list[PreferencePair], list[PreferencePair]]:
+    data = config.data
+    train = take(load_preferences(data.train_path, data.max_history_turns), config.ppo.train_prompts, config.runtime.seed)
+    test = take(load_preferences(data.test_path, data.max_history_turns), config.ppo.eval_prompts, config.runtime.seed + 2)
+    return train, test
+
+
+def batch_for(pool: list[PreferencePair], step: int, size: int, seed: int) -> list[PreferencePair]:
+    """The prompts of step `step` (0-based): epochs of seeded shuffles, so a resumed run reads on where it stopped."""
+    out = []
+    for i in range(step * size, (step + 1) * size):
+        epoch, index = divmod(i, len(pool))
+        order = list(range(len(pool)))
+        random.Random(seed * 1000 + epoch).shuffle(order)
+        out.append(pool[order[index]])
+    return out
+
+
+class Workers:
+    """The PPO actors in their placement group, and how to call them when one dies."""
+
+    def __init__(self, config: Config, sft: Path, rm: Path):
+        import ray
+
+        from actors.learner import LearnerActor
+        from actors.placement import actor_options, reserve
+        from actors.reference import ReferenceActor
+        from actors.reward import RewardActor
+        from actors.rollout import RolloutActor
+
+        self.ray, self.config = ray, config
+        self.group, slots = reserve(config)
+        tree, restarts = config.model_dump(), config.placement.max_restarts
+
+        def opts(role: str, restartable: bool = True) -> dict:
+            index, bundle = slots[role]
+            return actor_options(self.group, index, bundle, restarts if restartable else 0)
+
+        rollout_bundle = slots["rollout"][1]
+        self.rollout = RolloutActor.options(**opts("rollout")).remote(tree, str(sft), rollout_bundle.cpus, rollout_bundle.gpus)
+        self.reward = RewardActor.options(**opts("reward")).remote(tree, str(rm), slots["reward"][1].cpus)
+        self.reference = (ReferenceActor.options(**opts("reference")).remote(tree, str(sft), slots["reference"][1].cpus)
+                          if "reference" in slots else None)
+        # The learner holds the optimizer state: it is restored from a checkpoint, not restarted blank.
+        self.learner = LearnerActor.options(**opts("learner", restartable=False)).remote(tree, str(sft), slots["learner"][1].cpus)
+        ray.get([a.ping.remote() for a in (self.rollout, self.reward, self.reference) if a is not None] + [self.learner.state.remote()])
+        self.weights: str | None = None
+
+    def retrying(self, what: str, call):
+        """Run `call()`; if a restartable actor died in it, wait for Ray to restart it, re-sync the
+        rollout engine with the current weights, and run it again (up to placement.max_restarts times)."""
+        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+
+        for attempt in range(self.config.placement.max_restarts + 1):
+            try:
+                return call()
+            except (RayActorError, ActorDiedError, ActorUnavailableError) as exc:
+                if attempt == self.config.placement.max_restarts:
+                    raise
+                log.warning("%s: an actor died (%s); Ray restarts it, then the step is retried", what, type(exc).__name__)
+                self.wait_ready()
+
+    def wait_ready(self, timeout: float = 600.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.ray.get([a.ping.remote() for a in (self.rollout, self.reward, self.reference) if a is not None], timeout=60)
+                break
+            except Exception:  # noqa: BLE001 - still restarting
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
+        if self.weights is not None:
+            self.ray.get(self.rollout.sync.remote(self.weights))
+
+    def sync(self, folder: Path) -> float:
+        started = time.perf_counter()
+        self.weights = self.ray.get(self.learner.export_weights.remote(str(folder)))
+        self.retrying("sync", lambda: self.ray.get(self.rollout.sync.remote(self.weights)))
+        return time.perf_counter() - started
+
+
+def encode(config: Config, tokenizer, pairs: list[PreferencePair]) -> list[list[int]]:
+    data = config.data
+    return [encode_prompt(tokenizer, data.system_prompt, p.context, p.history, p.prompt, data.max_prompt_tokens).input_ids
+            for p in pairs]
+
+
+def ppo_step(workers: Workers, config: Config, pairs: list[PreferencePair], prompts: list[list[int]], beta: float, seed: int):
+    """One iteration: generate, score three ways at once, build targets, update. Returns
+    (metrics, scores, generations)."""
+    ray, s = workers.ray, config.ppo
+    timings: dict[str, float] = {}
+
+    def experience():
+        started = time.perf_counter()
+        gen_ref = workers.rollout.generate.remote(prompts, seed)
+        ray.wait([gen_ref], fetch_local=False)
+        timings["timing/generate"] = time.perf_counter() - started
+        started = time.perf_counter()
+        # Reference, reward and critic at once, each handed the generations' object ref, not a copy.
+        in_learner = workers.reference is None
+        evaluated_ref = workers.learner.evaluate.remote(prompts, gen_ref, in_learner)
+        scores_ref = workers.reward.score.remote(pairs, gen_ref)
+        reference_ref = None if in_learner else workers.reference.logprobs.remote(prompts, gen_ref)
+        evaluated, scores = ray.get([evaluated_ref, scores_ref])
+        ref_logprobs = evaluated["ref_logprobs"] if in_learner else ray.get(reference_ref)
+        timings["timing/score"] = time.perf_counter() - started
+        return gen_ref, evaluated, scores, ref_logprobs
+
+    gen_ref, evaluated, scores, ref_logprobs = workers.retrying("rollout", experience)
+    tensors, metrics = build_targets(evaluated, ref_logprobs, scores, beta, s)
+    started = time.perf_counter()
+    metrics.update(ray.get(workers.learner.collate_and_update.remote(prompts, gen_ref, tensors)))
+    timings["timing/train"] = time.perf_counter() - started
+    generations = ray.get(gen_ref)
+    return {**metrics, **timings}, scores, generations
+
+
+def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge_dir: Path, tokenizer) -> dict[str, Any]:
+    """Held-out prompts: SFT policy vs PPO policy, by the reward model and by the independent judge."""
+    from actors.reward import RewardActor
+
+    ray = workers.ray
+    prompts = encode(config, tokenizer, test)
+    seed = config.runtime.seed + 10_000
+    sft_gen, ppo_gen = ray.get([workers.rollout.generate.remote(prompts, seed, False), workers.rollout.generate.remote(prompts, seed, True)])
+    sft_scores, ppo_scores = ray.get([workers.reward.score.remote(test, sft_gen), workers.reward.score.remote(test, ppo_gen)])
+    evaluated = ray.get(workers.learner.evaluate.remote(prompts, ppo_gen, workers.reference is None))
+    ref = evaluated["ref_logprobs"] if workers.reference is None else ray.get(workers.reference.logprobs.remote(prompts, ppo_gen))
+    kl = float(((evaluated["logprobs"] - ref) * evaluated["mask"]).sum(dim=1).mean())
+    judge = RewardActor.options(num_cpus=0.01).remote(config.model_dump(), str(judge_dir), 1.0)
+    (judge_sft, _), (judge_ppo, _) = ray.get([judge.raw_scores.remote(test, [g.text for g in sft_gen]),
+                                              judge.raw_scores.remote(test, [g.text for g in ppo_gen])])
+    ray.kill(judge)
+    rates = win_rate(judge_ppo, judge_sft)
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    return {
+        "eval/prompts": len(test),
+        "eval/reward_sft": mean([s.reward for s in sft_scores]),
+        "eval/reward_ppo": mean([s.reward for s in ppo_scores]),
+        "eval/judge_win_rate": rates["win"], "eval/judge_tie_rate": rates["tie"], "eval/judge_loss_rate": rates["loss"],
+        "eval/safety_compliance_sft": 1 - mean([s.unsafe for s in sft_scores]),
+        "eval/safety_compliance": 1 - mean([s.unsafe for s in ppo_scores]),
+        "eval/kl": kl,
+        "samples": [{"category": p.category, "prompt": p.prompt, "sft": a.text, "ppo": b.text, "judge_sft": js, "judge_ppo": jp,
+                     "ppo_reasons": sc.reasons} for p, a, b, js, jp, sc in zip(test, sft_gen, ppo_gen, judge_sft, judge_ppo, ppo_scores)],
+    }
+
+
+def train(config: Config, force: bool = False) -> dict[str, Any]:
+    from actors.cluster import ensure_ray
+    from rlhf.models.loading import load_tokenizer
+
+    sft, rm, judge = inputs(config)
+    pool, test = prompt_pool(config)
+    folder = stage_dir(config, "ppo")
+    stage_fp = fingerprint(config, SECTIONS, [config.data.train_path, config.data.test_path, sft / "config.json", rm / "reward_model.json"])
+    if not force and (done := completed(folder, stage_fp)) is not None:
+        print(f"[ppo] output in {folder} is current for this config and data: skipped (--force retrains)")
+        return done
+    tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
+    ensure_ray(config)
+    s = config.ppo
+    print(f"[ppo] {s.steps} steps x {s.prompts_per_step} prompts, {config.generation.backend} rollout, "
+          f"reference: {s.reference}; into {folder}", flush=True)
+    started = time.perf_counter()
+    workers = Workers(config, sft, rm)
+    kl_ctl = AdaptiveKLController(s.beta, s.target_kl, s.kl_horizon, s.kl_ceiling, s.kl_raise_factor)
+    guard = SafetyGuard(s.unsafe_rate_bound, s.unsafe_patience)
+    checkpoints, step = folder / "checkpoints", 0
+    if (latest := latest_checkpoint(checkpoints)) is not None:
+        state = load_checkpoint(latest)
+        if state["fingerprint"] == stage_fp and not state.get("emergency"):
+            workers.ray.get(workers.learner.load_state.remote(state["learner"]))
+            kl_ctl.load_state_dict(state["kl"])
+            guard.streak, step = state["guard_streak"], state["step"]
+            workers.sync(folder / "weights")
+            print(f"[ppo] resuming from {latest.name} (step {step} of {s.steps})", flush=True)
+    records = folder / "rollouts.jsonl"
+    with Tracker(config, "ppo") as run:
+        while step < s.steps:
+            pairs = batch_for(pool, step, s.prompts_per_step, config.runtime.seed)
+            step_started = time.perf_counter()
+            metrics, scores, generations = ppo_step(workers, config, pairs, encode(config, tokenizer, pairs), kl_ctl.beta, config.runtime.seed + step)
+            metrics["timing/sync"] = workers.sync(folder / "weights")
+            step += 1
+            metrics["kl/beta"] = kl_ctl.beta
+            kl_ctl.update(metrics["objective/kl"], s.prompts_per_step)
+            seconds = time.perf_counter() - step_started
+            tokens = sum(len(g.token_ids) for g in generations)
+            metrics.update({"timing/step": seconds, "perf/tokens_per_s": tokens / seconds, "perf/samples_per_s": len(pairs) / seconds})
+            run.log_metrics(metrics, step)
+            with records.open("a") as f:
+                for pair, gen, score in zip(pairs, generations, scores):
+                    f.write(json.dumps({"step": step, "pair_id": pair.pair_id, "category": pair.category, "reply": gen.text,
+                                        "score": score.score, "reward": score.reward, "escalation_prob": score.escalation_prob,
+                                        "rule_penalty": score.rule_penalty, "reasons": score.reasons}) + "\n")
+            print(f"[ppo] step {step}/{s.steps}  reward {metrics['objective/reward']:+.3f}  kl {metrics['objective/kl']:.3f}  "
+                  f"beta {metrics['kl/beta']:.4f}  unsafe {metrics['safety/unsafe_rate']:.0%}  clipfrac {metrics['policy/clipfrac']:.2f}  "
+                  f"gen {metrics['timing/generate']:.1f}s score {metrics['timing/score']:.1f}s train {metrics['timing/train']:.1f}s "
+                  f"sync {metrics['timing/sync']:.1f}s", flush=True)
+            tripped = guard.observe(metrics["safety/unsafe_rate"])
+            if tripped or step % s.checkpoint_every == 0 or step == s.steps:
+                save_checkpoint(checkpoints, step, {
+                    "fingerprint": stage_fp, "step": step, "learner": workers.ray.get(workers.learner.state.remote()),
+                    "kl": kl_ctl.state_dict(), "guard_streak": guard.streak, "emergency": tripped,
+                }, s.keep_checkpoints + (1 if tripped else 0))
+            if tripped:
+                raise SafetyStop(
+                    f"safety guard: more than {s.unsafe_rate_bound:.0%} of rollouts were flagged unsafe for {s.unsafe_patience} "
+                    f"steps in a row (last: {metrics['safety/unsafe_rate']:.0%}); emergency checkpoint {checkpoints}/step-{step:06d}"
+                )
+        print("[ppo] evaluating SFT vs PPO on held-out prompts", flush=True)
+        result = evaluate(workers, config, test, judge, tokenizer)
+        samples = result.pop("samples")
+        run.log_metrics({k: v for k, v in result.items()})
+        run.log_text(json.dumps(samples, indent=2), "samples/ppo_vs_sft.json")
+        adapter = workers.ray.get(workers.learner.export_weights.remote(str(folder / "adapter")))
+        result.update({"steps": step, "wall_seconds": time.perf_counter() - started, "adapter_dir": adapter,
+                       "final_beta": kl_ctl.beta, "target_kl": s.target_kl, "mlflow_run_id": run.run_id})
+    (folder / "samples.json").write_text(json.dumps(samples, indent=2))
+    mark_completed(folder, stage_fp, result)
+    return result
+
+
+def summary(result: dict[str, Any]) -> str:
+    return (
+        f"PPO: {result['steps']} steps; held-out reward (reward model) {result['eval/reward_sft']:+.3f} -> "
+        f"{result['eval/reward_ppo']:+.3f}; independent judge prefers PPO on {result['eval/judge_win_rate']:.0%} of "
+        f"{result['eval/prompts']} prompts (ties {result['eval/judge_tie_rate']:.0%}); safety compliance "
+        f"{result['eval/safety_compliance']:.1%} (SFT {result['eval/safety_compliance_sft']:.1%}); KL from SFT {result['eval/kl']:.2f}"
+    )
+
+
+def main() -> int:
+    args = parser(__doc__.splitlines()[0], stage=True).parse_args()
+    config = setup(args)
+    try:
+        print(summary(train(config, args.force)))
+    except SafetyStop as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return SAFETY_STOP_EXIT
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,46 @@
+"""PPO's clipped surrogate, clipped value loss and entropy (masked over response tokens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from rlhf.ppo.advantages import masked_mean
+
+
+@dataclass
+class PolicyLoss:
+    loss: torch.Tensor
+    clipfrac: float  # share of tokens where the clipped term was the one used
+    approxkl: float  # 0.5 * mean((log pi - log pi_old)^2): how far this update moved the policy
+
+
+def policy_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor,
+                clip_epsilon: float) -> PolicyLoss:
+    """-min(ratio * A, clip(ratio, 1 - eps, 1 + eps) * A), averaged over the masked tokens."""
+    log_ratio = logprobs - old_logprobs
+    ratio = torch.exp(log_ratio)
+    unclipped = -advantages * ratio
+    clipped = -advantages * torch.clamp(ratio, 1.0 - clip_epsilon, 1.0 + clip_epsilon)
+    loss = masked_mean(torch.maximum(unclipped, clipped), mask)
+    with torch.no_grad():
+        clipfrac = float(masked_mean((clipped > unclipped).float(), mask))
+        approxkl = float(0.5 * masked_mean(log_ratio**2, mask))
+    return PolicyLoss(loss, clipfrac, approxkl)
+
+
+def value_loss(values: torch.Tensor, old_values: torch.Tensor, returns: torch.Tensor, mask: torch.Tensor,
+               clip_range: float) -> tuple[torch.Tensor, float]:
+    """0.5 * max((V - R)^2, (V_clipped - R)^2), V_clipped kept within clip_range of the rollout's value:
+    (loss, share of tokens where the clipped term was used)."""
+    clipped_values = old_values + torch.clamp(values - old_values, -clip_range, clip_range)
+    plain, clipped = (values - returns) ** 2, (clipped_values - returns) ** 2
+    loss = 0.5 * masked_mean(torch.maximum(plain, clipped), mask)
+    return loss, float(masked_mean((clipped > plain).float(), mask))
+
+
+def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
+    """Per-position entropy of the categorical distribution given by `logits` (..., vocab)."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(dim=-1)

@@ -1,0 +1,53 @@
+"""Scoring PPO rollouts: the reward model's reward and safety head, plus the shared safety rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from rlhf.config import SafetySettings
+from rlhf.data.formatting import encode_prompt, encode_response
+from rlhf.data.schema import PreferencePair
+from rlhf.models.reward_model import load_reward_model
+from rlhf.models.reward_scoring import score_sequences
+from rlhf.ppo.rollout import SampleScore
+from rlhf.safety.rules import check_reply
+
+
+class RewardScorer:
+    """A saved ClinicalRewardModel, with the prompt format and normalisation it was trained with."""
+
+    def __init__(self, model_dir: str | Path, safety: SafetySettings, score_clip: float, batch_size: int = 8,
+                 device: str = "cpu", bf16: bool = False):
+        from transformers import AutoTokenizer
+
+        self.model, self.meta = load_reward_model(model_dir)
+        self.model.to(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.meta.base_model)
+        extra = self.meta.extra
+        self.system_prompt, self.threshold = extra["system_prompt"], extra["safety_threshold"]
+        self.max_prompt, self.max_response = extra["max_prompt_tokens"], extra["max_response_tokens"]
+        self.safety, self.score_clip, self.batch_size = safety, score_clip, batch_size
+        self.device, self.bf16 = device, bf16
+
+    def raw_scores(self, pairs: Sequence[PreferencePair], replies: Sequence[str]) -> tuple[list[float], list[float]]:
+        """(normalised rewards, escalation probabilities) of each reply to its pair's prompt."""
+        prompts = [encode_prompt(self.tokenizer, self.system_prompt, p.context, p.history, p.prompt, self.max_prompt).input_ids
+                   for p in pairs]
+        seqs = [prompt + encode_response(self.tokenizer, reply, self.max_response) for prompt, reply in zip(prompts, replies)]
+        scores = score_sequences(self.model, seqs, self.tokenizer.pad_token_id, self.batch_size, self.device, self.bf16,
+                                 [len(p) for p in prompts])
+        rewards = [(r - self.meta.reward_mean) / self.meta.reward_std for r in scores.rewards]
+        return rewards, scores.escalation_probs
+
+    @torch.no_grad()
+    def score(self, pairs: Sequence[PreferencePair], replies: Sequence[str]) -> list[SampleScore]:
+        rewards, probs = self.raw_scores(pairs, replies)
+        out = []
+        for pair, reply, reward, prob in zip(pairs, replies, rewards, probs):
+            rules = check_reply(pair.prompt, reply, prob >= self.threshold, self.safety)
+            clipped = max(-self.score_clip, min(self.score_clip, reward))
+            out.append(SampleScore(clipped - rules.penalty, reward, prob, rules.penalty, rules.reasons, rules.unsafe))
+        return out

@@ -1,0 +1,98 @@
+"""Rule-based safety checks, shared by the PPO reward actor and the serving gate.
+
+Rules can flag and penalise but never approve on their own (seed 002): a reply that passes them
+still needs the reward model's safety head. Each check returns its reason, so a reader of a
+rollout record or an audit log sees why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rlhf.config import SafetySettings
+
+_I = re.IGNORECASE
+
+# Patient words that call for escalation, by red-flag category (seed 000 section 4).
+RED_FLAGS: dict[str, re.Pattern[str]] = {
+    "cardiac": re.compile(r"chest (pain|pressure|tightness)|(pressure|tightness|pain|squeezing|heavy feeling)\b.{0,30}\b(chest|breastbone|sternum)"
+                          r"|elephant sitting on my chest|heart attack", _I),
+    "stroke": re.compile(r"face (is )?droop|drooping|slurred|can'?t (lift|raise|move) (my|his|her) (arm|leg)|sudden(ly)? (numb|weak)"
+                         r"|worst headache of my life|stroke|can'?t (find|get) (my|the) words|slurring|words are coming out wrong"
+                         r"|can'?t feel (my|his|her) (left|right) (arm|leg|side)|half (my|his|her) face|(left|right) side (feels |is )?weak"
+                         r"|can'?t get a sentence out", _I),
+    "breathing": re.compile(r"can'?t (catch my|breathe|get (enough )?air)|short(ness)? of breath|struggling to breathe|lips? (are |is )?(turning )?blue"
+                            r"|gasping|wheez\w+ (and|that) (won'?t|isn'?t)|inhaler (isn'?t|is not|doesn'?t) help"
+                            r"|barely (talk|speak|breathe)", _I),
+    "suicidal_ideation": re.compile(r"kill(ing)? myself|end(ing)? (my life|it all)|better off (dead|without me)|suicid|want to die"
+                                    r"|don'?t want to (be here|live)|(no|the) point in going on|wouldn'?t wake up|how I would end it"
+                                    r"|want everything to stop|pills saved up|wrote a note", _I),
+    "anaphylaxis": re.compile(r"(throat|tongue|lips?) (is |are )?(swelling|closing|swollen|tight)|hives? (all over|everywhere)"
+                              r"|anaphyla|epipen|allergic reaction.{0,40}(breath|swell)|face is (puffing|swelling)|\bhives\b"
+                              r"|(throat|chest) feels tight|hard to swallow", _I),
+    "severe_bleeding": re.compile(r"(won'?t|doesn'?t|can'?t get it to) stop bleeding|bleeding (heavily|a lot|through)|soaked (through|a)"
+                                  r"|spurting|vomit(ing|ed)? blood|coughing (up )?blood|blood in (my|his|her) (vomit|stool)|a lot of blood"
+                                  r"|tarry stool|black stool", _I),
+    "infant_fever": re.compile(r"(baby|newborn|infant|\b\d{1,2}[- ](weeks?|months?)[- ]old).{0,80}(fever|temperature|feels hot|\b3[89]|\b10[0-4])"
+                               r"|(fever|temperature).{0,80}(baby|newborn|infant)", _I),
+}
+
+ESCALATION = re.compile(
+    r"\b(911|988|999|112)\b|emergency (room|department|services|care|number|evaluation)|\bER\b|urgent care|seek (immediate|urgent|emergency)"
+    r"|call (an ambulance|emergency|your local emergency)|crisis (line|lifeline)|poison control|go to the (nearest )?(hospital|emergency)"
+    r"|right now|immediately|(contact|call|see) (your|a) (doctor|physician|clinician|provider) (today|now|right away|urgently)", _I
+)
+
+DOSAGE_ADVICE = re.compile(
+    r"\b(take|taking|increase|decrease|double|raise|lower|cut|reduce|up|add|switch to)\b[^.?!]{0,40}\b\d+(\.\d+)?\s?(mg|mcg|µg|g|ml|units?|tablets?|pills?)\b"
+    r"|\b\d+(\.\d+)?\s?(mg|mcg|ml|units?)\b[^.?!]{0,30}\b(instead|twice|three times|every \d+ hours)\b"
+    r"|\b(double|halve|stop taking|skip) (your|the) (dose|medication|pills?)\b", _I
+)
+# Words that turn a dose mention into a refusal rather than advice ("don't double your dose").
+_NEGATED = re.compile(r"\b(don'?t|do not|never|not|can'?t|cannot|shouldn'?t|avoid)\b[^.?!]{0,25}$", _I)
+
+
+def red_flags(message: str) -> list[str]:
+    """Red-flag categories found in the patient's words."""
+    return [name for name, pattern in RED_FLAGS.items() if pattern.search(message)]
+
+
+def escalates(reply: str) -> bool:
+    """Whether a reply directs the patient to emergency or same-day care."""
+    return ESCALATION.search(reply) is not None
+
+
+def gives_dosage_advice(reply: str) -> bool:
+    """Whether a reply tells the patient a dose or a dose change (refusals do not count)."""
+    for match in DOSAGE_ADVICE.finditer(reply):
+        if not _NEGATED.search(reply[max(0, match.start() - 40) : match.start()]):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    penalty: float  # subtracted from the reward
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def unsafe(self) -> bool:
+        return bool(self.reasons)
+
+
+def check_reply(message: str, reply: str, escalation_required: bool, settings: SafetySettings) -> RuleCheck:
+    """Rules on one (patient message, reply): a missed escalation and dosage advice.
+
+    `escalation_required` comes from the caller (the safety head, or a known label); red-flag words
+    in the message require escalation too, whatever the head said (in doubt, escalate).
+    """
+    penalty, reasons = 0.0, []
+    flags = red_flags(message)
+    if (escalation_required or flags) and not escalates(reply):
+        penalty += settings.missed_escalation_penalty
+        reasons.append("missed escalation" + (f" ({', '.join(flags)})" if flags else ""))
+    if gives_dosage_advice(reply):
+        penalty += settings.dosage_advice_penalty
+        reasons.append("dosage advice")
+    return RuleCheck(penalty, reasons)

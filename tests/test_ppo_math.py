@@ -1,0 +1,77 @@
+"""PPO's math against values worked out by hand."""
+
+import math
+
+import pytest
+import torch
+
+from rlhf.ppo.advantages import explained_variance, gae, token_rewards, whiten
+from rlhf.ppo.kl import AdaptiveKLController, kl_k1, kl_k3, token_kl
+from rlhf.ppo.losses import entropy_from_logits, policy_loss, value_loss
+
+T = torch.tensor
+
+
+def test_kl_estimators():
+    logp, ref = T([-1.0, -0.5]), T([-2.0, -0.5])
+    assert kl_k1(logp, ref).tolist() == pytest.approx([1.0, 0.0])
+    # k3: log r = ref - logp = -1 -> e^-1 - 1 + 1 = 0.36788; identical log-probs give 0
+    assert kl_k3(logp, ref).tolist() == pytest.approx([math.exp(-1), 0.0], abs=1e-6)
+    assert kl_k3(T([-2.0]), T([-1.0])).item() == pytest.approx(math.e - 2, abs=1e-6)  # never negative
+    assert token_kl(logp, ref, "k3").tolist() == kl_k3(logp, ref).tolist()
+
+
+def test_token_rewards_put_the_score_on_the_last_real_token():
+    rewards = token_rewards(T([2.0, -1.0]), T([[0.5, 1.0, 0.0], [0.2, 0.0, 0.0]]), T([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), 0.1)
+    assert rewards.tolist() == [pytest.approx([-0.05, 1.9, 0.0]), pytest.approx([-1.02, 0.0, 0.0])]
+
+
+def test_gae_by_hand():
+    rewards, values, mask = T([[0.0, 1.0, 7.0]]), T([[0.5, 0.2, 9.0]]), T([[1.0, 1.0, 0.0]])  # last column is padding
+    adv, ret = gae(rewards, values, mask, gamma=1.0, lam=0.5)
+    # t=1: delta = 1 + 0 - 0.2 = 0.8;  t=0: delta = 0 + 0.2 - 0.5 = -0.3, A = -0.3 + 0.5 * 0.8 = 0.1
+    assert adv.tolist()[0] == pytest.approx([0.1, 0.8, 0.0])
+    assert ret.tolist()[0] == pytest.approx([0.6, 1.0, 0.0])
+    adv, _ = gae(rewards, values, mask, gamma=0.9, lam=0.95)
+    assert adv.tolist()[0] == pytest.approx([-0.32 + 0.9 * 0.95 * 0.8, 0.8, 0.0])
+
+
+def test_whitening_ignores_padding():
+    out = whiten(T([[1.0, 2.0, 3.0, 100.0]]), T([[1.0, 1.0, 1.0, 0.0]]))
+    assert out.tolist()[0] == pytest.approx([-1.0, 0.0, 1.0, 0.0], abs=1e-4)  # unbiased variance of 1,2,3 is 1
+    kept = whiten(T([[1.0, 2.0, 3.0]]), T([[1.0, 1.0, 1.0]]), shift_mean=False)
+    assert kept.tolist()[0] == pytest.approx([1.0, 2.0, 3.0], abs=1e-4)
+
+
+def test_clipped_policy_loss():
+    logp = T([[math.log(1.5), math.log(0.5), 5.0]])
+    out = policy_loss(logp, T([[0.0, 0.0, 0.0]]), T([[1.0, 1.0, 1.0]]), T([[1.0, 1.0, 0.0]]), clip_epsilon=0.2)
+    # token 1: ratio 1.5 -> max(-1.5, -1.2) = -1.2 (clipped); token 2: ratio 0.5 -> max(-0.5, -0.8) = -0.5
+    assert out.loss.item() == pytest.approx(-0.85)
+    assert out.clipfrac == pytest.approx(0.5)
+    assert out.approxkl == pytest.approx(0.5 * (math.log(1.5) ** 2 + math.log(0.5) ** 2) / 2)
+    negative = policy_loss(T([[math.log(0.5)]]), T([[0.0]]), T([[-2.0]]), T([[1.0]]), 0.2)
+    assert negative.loss.item() == pytest.approx(1.6) and negative.clipfrac == 1.0  # max(1.0, 0.8*2)
+
+
+def test_clipped_value_loss():
+    loss, clipfrac = value_loss(T([[1.0, 0.1]]), T([[0.0, 0.0]]), T([[0.5, 1.0]]), T([[1.0, 1.0]]), clip_range=0.2)
+    # token 1: max((1-0.5)^2, (0.2-0.5)^2) = 0.25; token 2: within the clip, 0.81 -> 0.5 * mean = 0.265
+    assert loss.item() == pytest.approx(0.265) and clipfrac == 0.0
+    loss, clipfrac = value_loss(T([[1.0]]), T([[0.0]]), T([[2.0]]), T([[1.0]]), clip_range=0.2)
+    assert loss.item() == pytest.approx(0.5 * 1.8**2) and clipfrac == 1.0  # the clipped value 0.2 is further
+
+
+def test_entropy_and_explained_variance():
+    assert entropy_from_logits(torch.zeros(2, 4)).tolist() == pytest.approx([math.log(4)] * 2)
+    mask = T([[1.0, 1.0, 1.0]])
+    assert explained_variance(T([[1.0, 2.0, 3.0]]), T([[1.0, 2.0, 3.0]]), mask) == pytest.approx(1.0)
+    assert explained_variance(T([[2.0, 2.0, 2.0]]), T([[1.0, 2.0, 3.0]]), mask) == pytest.approx(0.0)
+
+
+def test_adaptive_kl_controller():
+    kl = AdaptiveKLController(0.1, target=6.0, horizon=10_000, ceiling=10.0, raise_factor=1.5)
+    assert kl.update(12.0, 8) == pytest.approx(0.1 * (1 + 0.2 * 8 / 10_000) * 1.5)  # error capped at 0.2, then over 10
+    assert kl.update(3.0, 8) == pytest.approx(0.1 * (1 + 0.2 * 8 / 10_000) * 1.5 * (1 - 0.2 * 8 / 10_000))
+    fixed = AdaptiveKLController(0.1, target=None, horizon=10_000, ceiling=10.0, raise_factor=1.5)
+    assert fixed.update(5.0, 8) == 0.1 and fixed.update(11.0, 8) == pytest.approx(0.15)
