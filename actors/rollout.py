@@ -83,3 +83,9 @@ class RolloutActor:
 
     def ping(self) -> str:
         return self.backend_name
+
+    def info(self) -> dict[str, Any]:
+        """Which process this is and which weights it serves (a restarted actor starts from the SFT policy)."""
+        import os
+
+        return {"pid": os.getpid(), "weights": self.weights, "backend": self.backend_name}

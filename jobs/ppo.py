@@ -129,6 +129,15 @@ class Workers:
         if self.weights is not None:
             self.ray.get(self.rollout.sync.remote(self.weights))
 
+    def shutdown(self) -> None:
+        """Free the actors and their placement group (the cluster may run other jobs after this one)."""
+        from ray.util.placement_group import remove_placement_group
+
+        for actor in (self.rollout, self.reward, self.reference, self.learner):
+            if actor is not None:
+                self.ray.kill(actor)
+        remove_placement_group(self.group)
+
     def sync(self, folder: Path) -> float:
         started = time.perf_counter()
         self.weights = self.ray.get(self.learner.export_weights.remote(str(folder)))
@@ -222,6 +231,15 @@ def train(config: Config, force: bool = False) -> dict[str, Any]:
           f"reference: {s.reference}; into {folder}", flush=True)
     started = time.perf_counter()
     workers = Workers(config, sft, rm)
+    try:
+        return _train(config, workers, pool, test, judge, tokenizer, folder, stage_fp, started)
+    finally:
+        workers.shutdown()
+
+
+def _train(config: Config, workers: Workers, pool, test, judge: Path, tokenizer, folder: Path, stage_fp: str,
+           started: float) -> dict[str, Any]:
+    s = config.ppo
     kl_ctl = AdaptiveKLController(s.beta, s.target_kl, s.kl_horizon, s.kl_ceiling, s.kl_raise_factor)
     guard = SafetyGuard(s.unsafe_rate_bound, s.unsafe_patience)
     checkpoints, step = folder / "checkpoints", 0

@@ -8,7 +8,7 @@ Validation errors name the field, the allowed range and the value that was given
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -78,6 +78,9 @@ class GenerationSettings(_Section):
     # GPU fraction (placement.rollout.gpus) is vLLM's gpu_memory_utilization.
     vllm_cpu_kv_cache_gib: int = Field(1, ge=1, le=1024)
     vllm_enforce_eager: bool = Field(True, description="no CUDA graphs / compile; on CPU compiled bf16 gave garbage text")
+    # Run vLLM's engine core inside the calling process (the rollout actor is its own process
+    # already): no extra spawned processes; engine start 21 s instead of 54-81 s on 2 cores.
+    vllm_in_process: bool = True
     max_new_tokens: int = Field(96, ge=1, le=4096)
     temperature: float = Field(0.7, ge=0.0, le=5.0, description="0 means greedy decoding")
     top_p: float = Field(0.9, gt=0.0, le=1.0)
@@ -144,13 +147,29 @@ class RoleResources(_Section):
 class PlacementSettings(_Section):
     """Where the PPO actors run: one placement group, a bundle per role (rlhf/placement.py checks it fits)."""
 
+    # The default packs every role onto one GPU (vLLM's KV cache is the biggest share); on a machine
+    # without GPUs only the CPU shares count. Setting one field of a role keeps the role's other default.
+    ROLE_DEFAULTS: ClassVar[dict[str, dict[str, float]]] = {
+        "rollout": {"gpus": 0.4, "cpus": 0.5}, "reference": {"gpus": 0.1, "cpus": 0.25},
+        "reward": {"gpus": 0.15, "cpus": 0.25}, "learner": {"gpus": 0.35, "cpus": 1.0},
+    }
     strategy: Literal["PACK", "STRICT_PACK", "SPREAD", "STRICT_SPREAD"] = "PACK"
     use_gpu: bool | Literal["auto"] = "auto"
-    rollout: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.4, cpus=0.5))
-    reference: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.1, cpus=0.25))
-    reward: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.15, cpus=0.25))
-    learner: RoleResources = Field(default_factory=lambda: RoleResources(gpus=0.35, cpus=1.0))
+    rollout: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["rollout"]))
+    reference: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["reference"]))
+    reward: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["reward"]))
+    learner: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["learner"]))
     max_restarts: int = Field(3, ge=0, description="Ray restarts a dead rollout/scorer actor this many times")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for role, defaults in cls.ROLE_DEFAULTS.items():
+                if isinstance(data.get(role), dict):
+                    data[role] = {**defaults, **data[role]}
+        return data
 
 
 class TrainSettings(_Section):

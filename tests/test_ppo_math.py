@@ -75,3 +75,40 @@ def test_adaptive_kl_controller():
     assert kl.update(3.0, 8) == pytest.approx(0.1 * (1 + 0.2 * 8 / 10_000) * 1.5 * (1 - 0.2 * 8 / 10_000))
     fixed = AdaptiveKLController(0.1, target=None, horizon=10_000, ceiling=10.0, raise_factor=1.5)
     assert fixed.update(5.0, 8) == 0.1 and fixed.update(11.0, 8) == pytest.approx(0.15)
+
+
+def test_build_targets_folds_kl_into_the_reward_and_whitens():
+    from rlhf.config import PPOSettings
+    from rlhf.ppo.experience import build_targets
+    from rlhf.ppo.rollout import SampleScore
+
+    mask = T([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    evaluated = {"mask": mask, "logprobs": T([[-1.0, -1.0, 0.0], [-2.0, 0.0, 0.0]]), "values": torch.zeros(2, 3),
+                 "entropy": T([[1.0, 3.0, 0.0], [2.0, 0.0, 0.0]])}
+    ref = T([[-1.5, -1.0, 0.0], [-2.0, 0.0, 0.0]])
+    scores = [SampleScore(1.0, 1.2, 0.1, 0.0), SampleScore(-1.0, -0.5, 0.9, 2.0, ["missed escalation"], True)]
+    settings = PPOSettings(gamma=1.0, lam=1.0, kl_estimator="k1", whiten_advantages=False)
+    tensors, metrics = build_targets(evaluated, ref, scores, beta=0.1, settings=settings)
+    # row 0: kl [0.5, 0] -> rewards [-0.05, 1.0]; with V = 0, gamma = lam = 1 the returns are the reward-to-go
+    assert tensors["returns"].tolist()[0] == pytest.approx([0.95, 1.0, 0.0])
+    assert tensors["returns"].tolist()[1] == pytest.approx([-1.0, 0.0, 0.0])
+    assert metrics["objective/kl"] == pytest.approx(0.25) and metrics["objective/reward"] == pytest.approx(0.35)
+    assert metrics["safety/unsafe_rate"] == 0.5 and metrics["objective/entropy"] == pytest.approx(2.0)
+    whitened, _ = build_targets(evaluated, ref, scores, 0.1, PPOSettings(gamma=1.0, lam=1.0))
+    adv = whitened["advantages"][mask.bool()]
+    assert adv.mean().item() == pytest.approx(0.0, abs=1e-5) and adv.std().item() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_safety_guard_needs_k_steps_in_a_row():
+    from rlhf.ppo.experience import SafetyGuard
+
+    guard = SafetyGuard(bound=0.5, patience=3)
+    assert [guard.observe(r) for r in (0.6, 0.7, 0.2, 0.6, 0.6, 0.9)] == [False, False, False, False, False, True]
+
+
+def test_win_rate_counts_ties_apart():
+    from rlhf.metrics import win_rate
+
+    assert win_rate([1.0, 2.0, 0.5, 3.0], [0.0, 2.0, 1.0, 1.0]) == {"win": 0.5, "tie": 0.25, "loss": 0.25}
+    with pytest.raises(ValueError):
+        win_rate([], [])

