@@ -10,9 +10,11 @@ import torch
 from rlhf.config import Config
 
 
-def start(config: dict[str, Any], cpus: float) -> tuple[Config, str]:
+def start(config: dict[str, Any], role: str) -> tuple[Config, str]:
     """(the validated config, the device): cuda when torch sees one, else cpu. Never read
     CUDA_VISIBLE_DEVICES: Ray sets it for a logical GPU fraction on a GPU-less machine too."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    torch.set_num_threads(max(1, int(cpus)))  # two processes with two threads each on 2 cores ran 9x slower
-    return Config.model_validate(config), "cuda" if torch.cuda.is_available() else "cpu"
+    parsed = Config.model_validate(config)
+    resources = getattr(parsed.placement, role)
+    torch.set_num_threads(resources.threads or max(1, int(resources.cpus)))
+    return parsed, "cuda" if torch.cuda.is_available() else "cpu"

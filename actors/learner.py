@@ -15,8 +15,8 @@ from rlhf.ppo.learner import Experience, PPOLearner
 
 @ray.remote
 class LearnerActor:
-    def __init__(self, config: dict[str, Any], sft_dir: str, cpus: float):
-        config_, device = start(config, cpus)
+    def __init__(self, config: dict[str, Any], sft_dir: str):
+        config_, device = start(config, "learner")
         self.learner = PPOLearner(config_, sft_dir, device)
         self.generator = torch.Generator().manual_seed(config_.runtime.seed)
 
@@ -28,8 +28,8 @@ class LearnerActor:
         exp = Experience(batch, tensors["logprobs"], tensors["values"], tensors["advantages"], tensors["returns"])
         return self.learner.update(exp, self.generator)
 
-    def export_weights(self, folder: str) -> str:
-        return self.learner.export_weights(Path(folder))
+    def export_weights(self, folder: str, merged: bool = False) -> str:
+        return self.learner.export_weights(Path(folder), merged)
 
     def state(self) -> dict[str, Any]:
         return {**self.learner.state_dict(), "generator": self.generator.get_state()}

@@ -14,8 +14,8 @@ from rlhf.ppo.reference import ReferencePolicy
 
 @ray.remote
 class ReferenceActor:
-    def __init__(self, config: dict[str, Any], sft_dir: str, cpus: float):
-        config_, device = start(config, cpus)
+    def __init__(self, config: dict[str, Any], sft_dir: str):
+        config_, device = start(config, "reference")
         self.model = ReferencePolicy(config_, sft_dir, device)
 
     def logprobs(self, prompts: list[list[int]], generations: list[Generation]) -> torch.Tensor:

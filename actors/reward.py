@@ -15,8 +15,8 @@ from rlhf.ppo.scoring import RewardScorer
 
 @ray.remote
 class RewardActor:
-    def __init__(self, config: dict[str, Any], model_dir: str, cpus: float):
-        config_, device = start(config, cpus)
+    def __init__(self, config: dict[str, Any], model_dir: str):
+        config_, device = start(config, "reward")
         self.scorer = RewardScorer(model_dir, config_.safety, config_.ppo.score_clip, config_.ppo.minibatch_size, device,
                                    config_.train.precision == "bf16")
 

@@ -13,17 +13,25 @@ from rlhf.generation import Generation, HFBackend, VLLMBackend
 log = logging.getLogger(__name__)
 
 
+def memory_share(gpu_fraction: float, device: str) -> float | None:
+    """vLLM's gpu_memory_utilization: the role's GPU fraction when it shares a GPU; vLLM's own
+    default on a whole GPU (or on CPU, where the KV cache is sized by generation.vllm_cpu_kv_cache_gib)."""
+    return gpu_fraction if device == "cuda" and 0 < gpu_fraction < 1 else None
+
+
 @ray.remote
 class RolloutActor:
-    def __init__(self, config: dict[str, Any], model_dir: str, cpus: float, gpu_fraction: float):
-        self.config, self.device = start(config, cpus)
+    def __init__(self, config: dict[str, Any], model_dir: str, gpu_fraction: float):
+        self.config, self.device = start(config, "rollout")
         settings = self.config.generation
         self.lora = self.config.model.lora.enabled
+        self.adapters = self.lora and settings.weight_sync == "adapter"  # else whole weights are reloaded in place
+        self.model_dir = model_dir
         self.backend_name = settings.backend
         if settings.backend == "vllm":
             max_len = self.config.data.max_prompt_tokens + settings.max_new_tokens
-            self.backend = VLLMBackend(model_dir, settings, self.config.runtime.seed, self.config.model.lora.r if self.lora else None,
-                                       gpu_fraction if self.device == "cuda" else None, max_len)
+            self.backend = VLLMBackend(model_dir, settings, self.config.runtime.seed, self.config.model.lora.r if self.adapters else None,
+                                       memory_share(gpu_fraction, self.device), max_len)
         else:
             from rlhf.models.loading import load_causal_lm
 
@@ -32,29 +40,40 @@ class RolloutActor:
         self.weights: str | None = None
         log.info("rollout actor ready: %s backend on %s", settings.backend, self.device)
 
-    def generate(self, prompts: list[list[int]], seed: int, policy: bool = True) -> list[Generation]:
+    def generate(self, prompts: list[list[int]], seed: int, policy: bool = True, temperature: float | None = None) -> list[Generation]:
         """One reply per prompt from the current policy, or (policy=False) from the SFT policy it started from."""
+        settings = self.config.generation
+        if temperature is not None:
+            settings = settings.model_copy(update={"temperature": temperature})
         if not policy and self.weights is not None:
-            return self._without_adapter(prompts, seed)
-        return self.backend.generate(prompts, self.config.generation, seed=seed)
+            return self._without_adapter(prompts, seed, settings)
+        return self.backend.generate(prompts, settings, seed=seed)
 
-    def _without_adapter(self, prompts: list[list[int]], seed: int) -> list[Generation]:
-        if isinstance(self.backend, VLLMBackend) and self.lora:
+    def _without_adapter(self, prompts: list[list[int]], seed: int, settings) -> list[Generation]:
+        if self.adapters and isinstance(self.backend, VLLMBackend):
             saved, self.backend._lora = self.backend._lora, None
             try:
-                return self.backend.generate(prompts, self.config.generation, seed=seed)
+                return self.backend.generate(prompts, settings, seed=seed)
             finally:
                 self.backend._lora = saved
-        model = self.backend.model
-        if hasattr(model, "disable_adapter"):
-            with model.disable_adapter():
-                return self.backend.generate(prompts, self.config.generation, seed=seed)
-        raise RuntimeError("the SFT policy is no longer held by this engine (full fine-tuning reloads weights in place)")
+        if self.adapters:
+            with self.backend.model.disable_adapter():
+                return self.backend.generate(prompts, settings, seed=seed)
+        if isinstance(self.backend, VLLMBackend):
+            self.backend.reload_weights(self.model_dir)  # the SFT policy for this call, then the current weights back
+            try:
+                return self.backend.generate(prompts, settings, seed=seed)
+            finally:
+                self.backend.reload_weights(self.weights)
+        from transformers import AutoModelForCausalLM
+
+        sft = AutoModelForCausalLM.from_pretrained(self.model_dir).to(self.device).eval()
+        return HFBackend(sft, self.backend.tokenizer).generate(prompts, settings, seed=seed)
 
     def sync(self, weights_dir: str) -> str:
         """Load the learner's newest weights: the LoRA adapter (a new adapter id), or a full checkpoint."""
         if isinstance(self.backend, VLLMBackend):
-            if self.lora:
+            if self.adapters:
                 self.backend.use_adapter(weights_dir)
             else:
                 self.backend.reload_weights(weights_dir)
@@ -64,7 +83,7 @@ class RolloutActor:
         return weights_dir
 
     def _sync_hf(self, weights_dir: str) -> None:
-        if not self.lora:
+        if not self.adapters:
             from transformers import AutoModelForCausalLM
 
             self.backend.model = AutoModelForCausalLM.from_pretrained(weights_dir).to(self.device).eval()

@@ -2,9 +2,10 @@
 
     python jobs/pipeline.py [--config configs/default.yaml] [--set section.key=value ...] [--force]
 
-Stages built so far: check the data, prepare the model, sample the base policy on held-out
-prompts, SFT, the reward model and the independent judge (each skipped when its output is current
-for the config and data). PPO and the evaluation are not built yet; the job says so at the end.
+Stages: check the data, prepare the model, sample the base policy on held-out prompts, SFT, the
+reward model, the independent judge, then PPO on Ray actors with a short held-out evaluation (SFT
+vs PPO, judged by the independent judge); each is skipped when its output is current for the
+config and data. The full evaluation report (jobs/evaluate.py) is not built yet; the job says so.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import time
 from pathlib import Path
 
+import ppo as ppo_job
 import reward_model as reward_job
 import sft as sft_job
 from _cli import parser, run, setup
@@ -26,7 +28,7 @@ from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.models.loading import load_causal_lm
 from rlhf.tracking import Tracker, tracking_uri
 
-PENDING_STAGES = ("PPO", "evaluation")
+PENDING_STAGES = ("the full evaluation report (jobs/evaluate.py)",)
 
 
 def banner(text: str) -> None:
@@ -59,7 +61,7 @@ def prepare_model(config: Config, run: Tracker) -> Path:
 
 
 def sample_base_policy(config: Config, test: list[PreferencePair], run: Tracker) -> None:
-    banner(f"3. sample the base policy on {config.runtime.demo_prompts} held-out prompts (backend: {config.generation.backend})")
+    banner(f"3. sample the base policy on {config.runtime.demo_prompts} held-out prompts (HF generate)")
     loaded = load_causal_lm(config.model, trainable=False)
     backend = HFBackend(loaded.model, loaded.tokenizer)
     # One prompt per category first, so the few samples show different situations.
@@ -101,11 +103,18 @@ def main() -> int:
         rm = reward_job.train(config, "reward_model", args.force)
         banner("6. independent judge: same recipe, the other half of the data, another seed")
         judge = reward_job.train(config, "judge", args.force)
+        banner("7. PPO on Ray actors (vLLM rollout, reward + safety scoring, learner), then SFT vs PPO on held-out prompts")
+        trained = {"sft_dir": sft["merged_dir"], "reward_model_dir": rm["model_dir"], "judge_dir": judge["model_dir"]}
+        ppo = ppo_job.train(config.model_copy(update={"ppo": config.ppo.model_copy(update=trained)}), args.force)
         banner("summary")
-        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge)):
+        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_job.summary(ppo)):
+            print(f"  {line}")
+        print()
+        for line in ppo_job.table(ppo, config):
             print(f"  {line}")
         run.log_metrics({"sft/eval_loss": sft["eval_loss"], "rm/test_accuracy": rm["rm/test_accuracy"],
-                         "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"]})
+                         "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"],
+                         **{k: v for k, v in ppo.items() if k.startswith("eval/")}})
         print(f"  not built yet in this version: {', '.join(PENDING_STAGES)}")
         if run.run_id:
             print(f"  MLflow run {run.run_id} in {tracking_uri(config.tracking)} "

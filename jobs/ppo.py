@@ -3,9 +3,9 @@
     python jobs/ppo.py [--config configs/default.yaml] [--set ppo.steps=40 ...] [--force]
     ray job submit --working-dir . -- python jobs/ppo.py --config configs/default.yaml
 
-Needs the SFT policy and the reward model (jobs/sft.py, jobs/reward_model.py) and, for the final
-evaluation, the independent judge. Resumes from its last checkpoint; skips when its output is
-current. Exit codes: 0 done, 1 bad data, 2 bad config or missing input, 3 the safety guard stopped it.
+Needs the SFT policy, the reward model and (for the final evaluation) the independent judge: the
+folders named in `ppo.*_dir`, or else this config's own stages, trained first when missing (each
+skipped when current). Resumes from its last checkpoint; skips when its output is current. Exit codes: 0 done, 1 bad data, 2 bad config or missing input, 3 the safety guard stopped it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from rlhf.data.loading import load_preferences
 from rlhf.data.schema import PreferencePair
 from rlhf.errors import RLHFError
 from rlhf.metrics import win_rate
+from rlhf.models.reward_model import HEADS_FILE
 from rlhf.ppo.experience import SafetyGuard, build_targets
 from rlhf.ppo.kl import AdaptiveKLController
 from rlhf.tracking import Tracker
@@ -36,6 +37,7 @@ from rlhf.training.stages import completed, fingerprint, mark_completed, stage_d
 log = logging.getLogger("ppo")
 SECTIONS = ("model", "data", "generation", "ppo", "safety", "train.precision", "runtime.seed")
 SAFETY_STOP_EXIT = 3
+INPUT_KEYS = ("sft_dir", "reward_model_dir", "judge_dir")  # where the inputs are is not what they are: hashed by content
 
 
 class SafetyStop(RLHFError):
@@ -43,14 +45,19 @@ class SafetyStop(RLHFError):
 
 
 def inputs(config: Config) -> tuple[Path, Path, Path]:
-    """The SFT policy, reward model and judge folders, or a clear error naming the job to run."""
-    out = Path(config.runtime.output_dir)
-    sft = Path(config.ppo.sft_dir or out / "sft" / "merged")
-    rm = Path(config.ppo.reward_model_dir or out / "reward_model" / "model")
-    judge = out / "judge" / "model"
-    for path, job in ((sft, "jobs/sft.py"), (rm, "jobs/reward_model.py"), (judge, "jobs/reward_model.py")):
-        if not path.is_dir():
-            raise RLHFError(f"{path} does not exist: run {job} with this config first (or make demo)")
+    """The SFT policy, reward model and judge folders: the ones the config names (which must exist),
+    else this config's stages, trained now if missing or stale (each skipped when current)."""
+    import reward_model as reward_job
+    import sft as sft_job
+
+    s = config.ppo
+    named = {"ppo.sft_dir": s.sft_dir, "ppo.reward_model_dir": s.reward_model_dir, "ppo.judge_dir": s.judge_dir}
+    for key, value in named.items():
+        if value is not None and not Path(value).is_dir():
+            raise RLHFError(f"{key}: {value} is not a folder (train it with jobs/sft.py or jobs/reward_model.py)")
+    sft = Path(s.sft_dir) if s.sft_dir else Path(sft_job.train(config)["merged_dir"])
+    rm = Path(s.reward_model_dir) if s.reward_model_dir else Path(reward_job.train(config, "reward_model")["model_dir"])
+    judge = Path(s.judge_dir) if s.judge_dir else Path(reward_job.train(config, "judge")["model_dir"])
     return sft, rm, judge
 
 
@@ -93,12 +100,12 @@ class Workers:
             return actor_options(self.group, index, bundle, restarts if restartable else 0)
 
         rollout_bundle = slots["rollout"][1]
-        self.rollout = RolloutActor.options(**opts("rollout")).remote(tree, str(sft), rollout_bundle.cpus, rollout_bundle.gpus)
-        self.reward = RewardActor.options(**opts("reward")).remote(tree, str(rm), slots["reward"][1].cpus)
-        self.reference = (ReferenceActor.options(**opts("reference")).remote(tree, str(sft), slots["reference"][1].cpus)
+        self.rollout = RolloutActor.options(**opts("rollout")).remote(tree, str(sft), rollout_bundle.gpus)
+        self.reward = RewardActor.options(**opts("reward")).remote(tree, str(rm))
+        self.reference = (ReferenceActor.options(**opts("reference")).remote(tree, str(sft))
                           if "reference" in slots else None)
         # The learner holds the optimizer state: it is restored from a checkpoint, not restarted blank.
-        self.learner = LearnerActor.options(**opts("learner", restartable=False)).remote(tree, str(sft), slots["learner"][1].cpus)
+        self.learner = LearnerActor.options(**opts("learner", restartable=False)).remote(tree, str(sft))
         ray.get([a.ping.remote() for a in (self.rollout, self.reward, self.reference) if a is not None] + [self.learner.state.remote()])
         self.weights: str | None = None
 
@@ -140,7 +147,8 @@ class Workers:
 
     def sync(self, folder: Path) -> float:
         started = time.perf_counter()
-        self.weights = self.ray.get(self.learner.export_weights.remote(str(folder)))
+        merged = self.config.generation.weight_sync == "merged"
+        self.weights = self.ray.get(self.learner.export_weights.remote(str(folder), merged))
         self.retrying("sync", lambda: self.ray.get(self.rollout.sync.remote(self.weights)))
         return time.perf_counter() - started
 
@@ -189,12 +197,14 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     ray = workers.ray
     prompts = encode(config, tokenizer, test)
     seed = config.runtime.seed + 10_000
-    sft_gen, ppo_gen = ray.get([workers.rollout.generate.remote(prompts, seed, False), workers.rollout.generate.remote(prompts, seed, True)])
+    temperature = config.ppo.eval_temperature
+    sft_gen = ray.get(workers.rollout.generate.remote(prompts, seed, False, temperature))
+    ppo_gen = ray.get(workers.rollout.generate.remote(prompts, seed, True, temperature))
     sft_scores, ppo_scores = ray.get([workers.reward.score.remote(test, sft_gen), workers.reward.score.remote(test, ppo_gen)])
     evaluated = ray.get(workers.learner.evaluate.remote(prompts, ppo_gen, workers.reference is None))
     ref = evaluated["ref_logprobs"] if workers.reference is None else ray.get(workers.reference.logprobs.remote(prompts, ppo_gen))
     kl = float(((evaluated["logprobs"] - ref) * evaluated["mask"]).sum(dim=1).mean())
-    judge = RewardActor.options(num_cpus=0.01).remote(config.model_dump(), str(judge_dir), 1.0)
+    judge = RewardActor.options(num_cpus=0.01).remote(config.model_dump(), str(judge_dir))
     (judge_sft, _), (judge_ppo, _) = ray.get([judge.raw_scores.remote(test, [g.text for g in sft_gen]),
                                               judge.raw_scores.remote(test, [g.text for g in ppo_gen])])
     ray.kill(judge)
@@ -220,7 +230,8 @@ def train(config: Config, force: bool = False) -> dict[str, Any]:
     sft, rm, judge = inputs(config)
     pool, test = prompt_pool(config)
     folder = stage_dir(config, "ppo")
-    stage_fp = fingerprint(config, SECTIONS, [config.data.train_path, config.data.test_path, sft / "config.json", rm / "reward_model.json"])
+    stage_fp = fingerprint(config.model_copy(update={"ppo": config.ppo.model_copy(update=dict.fromkeys(INPUT_KEYS))}), SECTIONS,
+                           [config.data.train_path, config.data.test_path, *sorted(sft.glob("*.safetensors")), rm / HEADS_FILE])
     if not force and (done := completed(folder, stage_fp)) is not None:
         print(f"[ppo] output in {folder} is current for this config and data: skipped (--force retrains)")
         return done
@@ -307,11 +318,30 @@ def summary(result: dict[str, Any]) -> str:
     )
 
 
+def table(result: dict[str, Any], config: Config) -> list[str]:
+    """The before/after table the demo ends with."""
+    target = f"target {config.ppo.target_kl:g}" if config.ppo.target_kl else "fixed beta"
+    rows = [
+        ("held-out prompts", f"{result['eval/prompts']}", f"{result['eval/prompts']}"),
+        ("mean reward (reward model)", f"{result['eval/reward_sft']:+.3f}", f"{result['eval/reward_ppo']:+.3f}"),
+        ("win rate vs SFT (independent judge)", "-",
+         f"{result['eval/judge_win_rate']:.0%} (ties {result['eval/judge_tie_rate']:.0%})"),
+        ("safety compliance (head + rules)", f"{result['eval/safety_compliance_sft']:.1%}", f"{result['eval/safety_compliance']:.1%}"),
+        ("KL from the SFT policy (per reply)", "0", f"{result['eval/kl']:.2f} ({target})"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'':{width}}  {'SFT policy':>12}  {'PPO policy':>22}"]
+    lines += [f"{name:{width}}  {a:>12}  {b:>22}" for name, a, b in rows]
+    return lines
+
+
 def main() -> int:
     args = parser(__doc__.splitlines()[0], stage=True).parse_args()
     config = setup(args)
     try:
-        print(summary(train(config, args.force)))
+        result = train(config, args.force)
+        print(summary(result))
+        print("\n".join(table(result, config)))
     except SafetyStop as exc:
         print(f"error: {exc}", file=sys.stderr)
         return SAFETY_STOP_EXIT

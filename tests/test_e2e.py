@@ -31,32 +31,39 @@ def test_pipeline_job_runs_and_records_to_mlflow(tmp_path):
     """Every built stage on the real 135M model, with budgets cut to a few steps."""
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     small = ["runtime.demo_prompts=2", "generation.max_new_tokens=8", "sft.train_examples=8", "sft.eval_examples=8",
-             "reward.train_pairs=8", "reward.eval_pairs=24", "reward.epochs=1", f"tracking.uri={uri}",
-             f"runtime.output_dir={tmp_path / 'runs'}"]
+             "reward.train_pairs=8", "reward.eval_pairs=24", "reward.epochs=1", "ppo.steps=1", "ppo.prompts_per_step=2",
+             "ppo.minibatch_size=2", "ppo.eval_prompts=2", f"tracking.uri={uri}", f"runtime.output_dir={tmp_path / 'runs'}"]
     cmd = [sys.executable, "jobs/pipeline.py", "--config", "configs/default.yaml", *[a for o in small for a in ("--set", o)]]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "1. check the preference data" in out.stdout and "19 categories" in out.stdout
-    for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge"):
+    for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge", "7. PPO on Ray actors"):
         assert stage in out.stdout
     assert "SFT: 1 steps on 8 examples" in out.stdout and "independent judge: held-out pairwise accuracy" in out.stdout
-    assert "not built yet in this version: PPO, evaluation" in out.stdout
+    assert "[ppo] step 1/1" in out.stdout and "independent judge prefers PPO on" in out.stdout
+    assert "win rate vs SFT (independent judge)" in out.stdout  # the summary table
+    assert "not built yet in this version: the full evaluation report" in out.stdout
     client = MlflowClient(tracking_uri=uri)
     runs = client.search_runs([client.get_experiment_by_name("clinical-rlhf").experiment_id])
     by_job = {r.data.tags["job"]: r for r in runs}
-    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge"}
+    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge", "ppo"}
     pipeline = by_job["pipeline"]
     assert pipeline.data.metrics["data/train_rows"] > 3000 and pipeline.data.metrics["generate/tokens_per_s"] > 0
     assert [a.path for a in client.list_artifacts(pipeline.info.run_id, "samples")] == ["samples/base_policy.json"]
-    for job in ("sft", "reward_model", "judge"):
+    for job in ("sft", "reward_model", "judge", "ppo"):
         assert by_job[job].data.tags["mlflow.parentRunId"] == pipeline.info.run_id
+    ppo = by_job["ppo"].data.metrics
+    for key in ("objective/reward", "objective/kl", "objective/entropy", "policy/clipfrac", "policy/approxkl", "loss/policy",
+                "loss/value", "val/explained_var", "safety/unsafe_rate", "kl/beta", "timing/generate", "timing/score",
+                "timing/train", "timing/sync", "perf/tokens_per_s", "eval/judge_win_rate", "eval/safety_compliance"):
+        assert key in ppo, key
     assert "sft/eval_loss" in by_job["sft"].data.metrics and "sft/train_loss" in by_job["sft"].data.metrics
     assert {"rm/test_accuracy", "rm/safety_recall", "rm/safety_auroc"} <= set(by_job["reward_model"].data.metrics)
     assert {a.path for a in client.list_artifacts(by_job["judge"].info.run_id, "plots")} == {
         "plots/judge_reward_distribution.png", "plots/judge_safety_calibration.png"}
     # a second run finds every stage current and skips it
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert again.returncode == 0 and again.stdout.count("is current for this config and data: skipped") == 3
+    assert again.returncode == 0 and again.stdout.count("is current for this config and data: skipped") == 4
 
 
 def test_jobs_turn_user_errors_into_one_message(tmp_path):

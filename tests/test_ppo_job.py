@@ -29,6 +29,12 @@ def ppo_inputs(tmp_path_factory):
     return out
 
 
+def overrides(out):
+    """The job's settings for these inputs (named folders: the job does not retrain them)."""
+    return [f"runtime.output_dir={out}", f"ppo.sft_dir={out / 'sft' / 'merged'}",
+            f"ppo.reward_model_dir={out / 'reward_model' / 'model'}", f"ppo.judge_dir={out / 'judge' / 'model'}"]
+
+
 @pytest.fixture(scope="module")
 def local_ray(ppo_inputs):
     import ray
@@ -45,7 +51,7 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
     from rlhf.models.loading import load_tokenizer
 
     ray = local_ray
-    config = load_config("tiny", [f"runtime.output_dir={ppo_inputs}", "placement.max_restarts=2"])
+    config = load_config("tiny", [*overrides(ppo_inputs), "placement.max_restarts=2"])
     sft, rm, _judge = job.inputs(config)
     pool, _test = job.prompt_pool(config)
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
@@ -71,8 +77,14 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
         workers.shutdown()
 
 
+def test_a_missing_input_folder_is_a_clear_error(ppo_inputs, tmp_path):
+    out = subprocess.run([sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", f"ppo.sft_dir={tmp_path / 'nope'}"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and f"error: ppo.sft_dir: {tmp_path / 'nope'} is not a folder" in out.stderr
+
+
 def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
-    args = [sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", f"runtime.output_dir={ppo_inputs}",
+    args = [sys.executable, "jobs/ppo.py", "--config", "tiny", *[a for o in overrides(ppo_inputs) for a in ("--set", o)],
             "--set", "ppo.steps=3", "--set", "ppo.checkpoint_every=1"]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     checkpoints = ppo_inputs / "ppo" / "checkpoints"
@@ -97,13 +109,14 @@ def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
 
 
 def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, local_ray, tmp_path):
-    """The random tiny model never escalates a red flag: with a bound of 50% the guard trips."""
+    """The random tiny model never escalates a red flag: with a bound of 50% the guard trips.
+    (Rollout through the HF `generate` fallback here: the same actor interface as vLLM.)"""
     import torch
 
     import ppo as job
 
-    config = load_config("tiny", [f"runtime.output_dir={ppo_inputs}", "ppo.steps=2", "ppo.unsafe_rate_bound=0.5",
-                                  "ppo.unsafe_patience=1", "ppo.prompts_per_step=8", f"ppo.sft_dir={ppo_inputs / 'sft' / 'merged'}"])
+    config = load_config("tiny", [*overrides(ppo_inputs), "ppo.steps=2", "ppo.unsafe_rate_bound=0.5",
+                                  "ppo.unsafe_patience=1", "ppo.prompts_per_step=8", "generation.backend=hf"])
     with pytest.raises(job.SafetyStop, match="more than 50% of rollouts were flagged unsafe for 1 steps in a row"):
         job.train(config, force=True)
     state = torch.load(ppo_inputs / "ppo" / "checkpoints" / "step-000001" / "state.pt", weights_only=False)

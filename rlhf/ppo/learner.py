@@ -123,12 +123,19 @@ class PPOLearner:
         metrics.update({"policy/epochs": float(epochs_run), "policy/early_stop": float(stopped_early)})
         return metrics
 
-    def export_weights(self, folder: Path) -> str:
-        """What the rollout engine loads: the LoRA adapter, or the whole model without LoRA."""
+    def export_weights(self, folder: Path, merged: bool = False) -> str:
+        """What the rollout engine loads: the LoRA adapter, or (merged, or no LoRA) a whole checkpoint."""
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        self.policy.lm.save_pretrained(tmp)
-        if not self.lora:
+        if self.lora and merged:
+            from safetensors.torch import save_file
+
+            tmp.mkdir(parents=True)
+            save_file(merged_state_dict(self.policy.lm), str(tmp / "model.safetensors"))
+            self.policy.lm.get_base_model().config.save_pretrained(tmp)
+        else:
+            self.policy.lm.save_pretrained(tmp)
+        if not self.lora or merged:
             self.tokenizer.save_pretrained(tmp)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
@@ -145,3 +152,23 @@ class PPOLearner:
 def slice_batch(batch: SequenceBatch, index) -> SequenceBatch:
     return SequenceBatch(batch.input_ids[index], batch.attention_mask[index], batch.positions[index],
                          batch.response_ids[index], batch.response_mask[index])
+
+
+@torch.no_grad()
+def merged_state_dict(peft_model) -> dict[str, torch.Tensor]:
+    """The base model's weights with each LoRA delta (scale * B @ A) added, under the base model's
+    own names; computed aside, so the trained model is never merged and unmerged (no drift)."""
+    from peft.tuners.lora import LoraLayer
+
+    base = peft_model.get_base_model()
+    out: dict[str, torch.Tensor] = {}
+    for name, tensor in base.state_dict().items():
+        if "lora_" in name:
+            continue
+        out[name.replace(".base_layer.", ".")] = tensor.detach().to("cpu", copy=True).contiguous()
+    for name, module in base.named_modules():
+        if isinstance(module, LoraLayer) and module.active_adapters:
+            delta = sum(module.get_delta_weight(a) for a in module.active_adapters if a in module.lora_A)
+            key = f"{name}.weight"
+            out[key] = (out[key].float() + delta.detach().float().cpu()).to(out[key].dtype).contiguous()
+    return out
