@@ -51,6 +51,8 @@ def inputs(config: Config) -> tuple[Path, Path, Path]:
     import sft as sft_job
 
     s = config.ppo
+    if s.reference == "policy_without_adapter" and not config.model.lora.enabled:
+        raise RLHFError("ppo.reference 'policy_without_adapter' needs model.lora.enabled=true; without LoRA set ppo.reference=actor")
     named = {"ppo.sft_dir": s.sft_dir, "ppo.reward_model_dir": s.reward_model_dir, "ppo.judge_dir": s.judge_dir}
     for key, value in named.items():
         if value is not None and not Path(value).is_dir():

@@ -313,8 +313,6 @@ class Config(_Section):
             )
         if self.ppo.minibatch_size > self.ppo.prompts_per_step:
             raise ValueError(f"ppo.minibatch_size ({self.ppo.minibatch_size}) must not exceed ppo.prompts_per_step ({self.ppo.prompts_per_step})")
-        if self.ppo.reference == "policy_without_adapter" and not self.model.lora.enabled:
-            raise ValueError("ppo.reference 'policy_without_adapter' needs model.lora.enabled: without an adapter use 'actor'")
         return self
 
     def flat(self) -> dict[str, Any]:

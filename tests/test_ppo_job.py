@@ -81,6 +81,9 @@ def test_a_missing_input_folder_is_a_clear_error(ppo_inputs, tmp_path):
     out = subprocess.run([sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", f"ppo.sft_dir={tmp_path / 'nope'}"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and f"error: ppo.sft_dir: {tmp_path / 'nope'} is not a folder" in out.stderr
+    out = subprocess.run([sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", "model.lora.enabled=false"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "needs model.lora.enabled=true; without LoRA set ppo.reference=actor" in out.stderr
 
 
 def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
