@@ -31,6 +31,9 @@ class LearnerActor:
     def export_weights(self, folder: str, merged: bool = False) -> str:
         return self.learner.export_weights(Path(folder), merged)
 
+    def ping(self) -> bool:
+        return True
+
     def state(self) -> dict[str, Any]:
         return {**self.learner.state_dict(), "generator": self.generator.get_state()}
 

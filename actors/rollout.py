@@ -51,11 +51,7 @@ class RolloutActor:
 
     def _without_adapter(self, prompts: list[list[int]], seed: int, settings) -> list[Generation]:
         if self.adapters and isinstance(self.backend, VLLMBackend):
-            saved, self.backend._lora = self.backend._lora, None
-            try:
-                return self.backend.generate(prompts, settings, seed=seed)
-            finally:
-                self.backend._lora = saved
+            return self.backend.generate(prompts, settings, seed=seed, adapter=False)
         if self.adapters:
             with self.backend.model.disable_adapter():
                 return self.backend.generate(prompts, settings, seed=seed)

@@ -28,7 +28,7 @@ from rlhf.errors import RLHFError
 from rlhf.metrics import win_rate
 from rlhf.models.reward_model import HEADS_FILE
 from rlhf.ppo.experience import SafetyGuard, build_targets
-from rlhf.ppo.kl import AdaptiveKLController
+from rlhf.ppo.kl import AdaptiveKLController, kl_k1
 from rlhf.tracking import Tracker
 from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from rlhf.training.examples import take
@@ -72,12 +72,14 @@ def prompt_pool(config: Config) -> tuple[list[PreferencePair], list[PreferencePa
 
 def batch_for(pool: list[PreferencePair], step: int, size: int, seed: int) -> list[PreferencePair]:
     """The prompts of step `step` (0-based): epochs of seeded shuffles, so a resumed run reads on where it stopped."""
+    orders: dict[int, list[int]] = {}
     out = []
     for i in range(step * size, (step + 1) * size):
         epoch, index = divmod(i, len(pool))
-        order = list(range(len(pool)))
-        random.Random(seed * 1000 + epoch).shuffle(order)
-        out.append(pool[order[index]])
+        if epoch not in orders:
+            orders[epoch] = list(range(len(pool)))
+            random.Random(seed * 1000 + epoch).shuffle(orders[epoch])
+        out.append(pool[orders[epoch][index]])
     return out
 
 
@@ -108,8 +110,13 @@ class Workers:
                           if "reference" in slots else None)
         # The learner holds the optimizer state: it is restored from a checkpoint, not restarted blank.
         self.learner = LearnerActor.options(**opts("learner", restartable=False)).remote(tree, str(sft))
-        ray.get([a.ping.remote() for a in (self.rollout, self.reward, self.reference) if a is not None] + [self.learner.state.remote()])
+        ray.get([a.ping.remote() for a in (*self.restartable, self.learner)])
         self.weights: str | None = None
+
+    @property
+    def restartable(self) -> list:
+        """The actors Ray restarts when they die (not the learner: it is restored from a checkpoint)."""
+        return [a for a in (self.rollout, self.reward, self.reference) if a is not None]
 
     def retrying(self, what: str, call):
         """Run `call()`; if a restartable actor died in it, wait for Ray to restart it, re-sync the
@@ -129,7 +136,7 @@ class Workers:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.ray.get([a.ping.remote() for a in (self.rollout, self.reward, self.reference) if a is not None], timeout=60)
+                self.ray.get([a.ping.remote() for a in self.restartable], timeout=60)
                 break
             except Exception:  # noqa: BLE001 - still restarting
                 if time.monotonic() > deadline:
@@ -142,9 +149,8 @@ class Workers:
         """Free the actors and their placement group (the cluster may run other jobs after this one)."""
         from ray.util.placement_group import remove_placement_group
 
-        for actor in (self.rollout, self.reward, self.reference, self.learner):
-            if actor is not None:
-                self.ray.kill(actor)
+        for actor in (*self.restartable, self.learner):
+            self.ray.kill(actor)
         remove_placement_group(self.group)
 
     def sync(self, folder: Path) -> float:
@@ -205,7 +211,7 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     sft_scores, ppo_scores = ray.get([workers.reward.score.remote(test, sft_gen), workers.reward.score.remote(test, ppo_gen)])
     evaluated = ray.get(workers.learner.evaluate.remote(prompts, ppo_gen, workers.reference is None))
     ref = evaluated["ref_logprobs"] if workers.reference is None else ray.get(workers.reference.logprobs.remote(prompts, ppo_gen))
-    kl = float(((evaluated["logprobs"] - ref) * evaluated["mask"]).sum(dim=1).mean())
+    kl = float((kl_k1(evaluated["logprobs"], ref) * evaluated["mask"]).sum(dim=1).mean())
     judge = RewardActor.options(num_cpus=0.01).remote(config.model_dump(), str(judge_dir))
     (judge_sft, _), (judge_ppo, _) = ray.get([judge.raw_scores.remote(test, [g.text for g in sft_gen]),
                                               judge.raw_scores.remote(test, [g.text for g in ppo_gen])])

@@ -110,7 +110,9 @@ class VLLMBackend:
     def reload_weights(self, model_dir: str) -> None:
         self.llm.collective_rpc("reload_weights", kwargs={"weights_path": model_dir})
 
-    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None) -> list[Generation]:
+    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None,
+                 adapter: bool = True) -> list[Generation]:
+        """`adapter=False`: the base weights the engine was started with, without the synced adapter."""
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
@@ -119,7 +121,7 @@ class VLLMBackend:
             max_tokens=settings.max_new_tokens, logprobs=0, seed=seed,
         )
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts], params,
-                                    lora_request=self._lora, use_tqdm=False)
+                                    lora_request=self._lora if adapter else None, use_tqdm=False)
         results = []
         for out in outputs:
             sample = out.outputs[0]

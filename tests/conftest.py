@@ -8,6 +8,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -45,3 +48,16 @@ def held_out_pairs():
     from rlhf.data.loading import load_preferences
 
     return load_preferences(DATA / "test.parquet")
+
+
+def kill_job_after_checkpoint(args: list[str], checkpoints: Path, pattern: str, timeout: float) -> list[str]:
+    """Start the job `args`, SIGKILL its whole process group once a checkpoint matching `pattern`
+    exists (as an OOM killer or a lost node would), and return the checkpoint folders left behind."""
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and not list(checkpoints.glob(pattern)):
+        assert proc.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return sorted(p.name for p in checkpoints.glob("step-*"))

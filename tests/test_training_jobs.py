@@ -1,16 +1,13 @@
 """The SFT and reward-model jobs through a real local Ray (Ray Train, one CPU worker), on the tiny model."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from rlhf.data.loading import write_preferences
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kill_job_after_checkpoint
 from tests.test_data_validation import good_row
 
 
@@ -35,15 +32,7 @@ def test_sft_job_killed_midway_resumes_from_its_checkpoint(tmp_path):
     args = [sys.executable, "jobs/sft.py", "--config", "tiny", "--set", f"runtime.output_dir={tmp_path}",
             "--set", "tracking.enabled=false", "--set", "sft.train_examples=160", "--set", "sft.batch_size=4",
             "--set", "sft.checkpoint_every=2"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    checkpoints = tmp_path / "sft" / "checkpoints"
-    deadline = time.time() + 300
-    while time.time() < deadline and not list(checkpoints.glob("step-00000[4-9]")):
-        assert proc.poll() is None, "the job ended before it could be killed"
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = sorted(p.name for p in checkpoints.glob("step-*"))
+    done = kill_job_after_checkpoint(args, tmp_path / "sft" / "checkpoints", "step-00000[4-9]", timeout=300)
     assert done and not (tmp_path / "sft" / "stage.json").exists()
     rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -68,7 +68,7 @@ class PPOLearner:
         refs = []
         size = self.settings.minibatch_size
         for start in range(0, len(prompts), size):
-            part = slice_batch(batch, slice(start, start + size))
+            part = batch.rows(slice(start, start + size))
             with self._cast():
                 lp, v, ent = self.policy(part, self.device, with_values=True, with_entropy=True)
             logprobs.append(lp.cpu()), values.append(v.cpu()), entropy.append(ent.cpu())
@@ -95,7 +95,7 @@ class PPOLearner:
             epoch_kl = []
             for start in range(0, n, s.minibatch_size):
                 idx = order[start : start + s.minibatch_size]
-                part = slice_batch(exp.batch, idx)
+                part = exp.batch.rows(idx)
                 mask = part.response_mask.to(self.device)
                 with self._cast():
                     logprobs, values, entropy = self.policy(part, self.device, with_values=True, with_entropy=s.entropy_coef > 0)
@@ -147,11 +147,6 @@ class PPOLearner:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["trainable"], strict=False)
         self.optimizer.load_state_dict(state["optimizer"])
-
-
-def slice_batch(batch: SequenceBatch, index) -> SequenceBatch:
-    return SequenceBatch(batch.input_ids[index], batch.attention_mask[index], batch.positions[index],
-                         batch.response_ids[index], batch.response_mask[index])
 
 
 @torch.no_grad()

@@ -23,10 +23,6 @@ class ReferencePolicy:
         batch = collate_samples(prompts, responses, self.tokenizer.pad_token_id)
         parts = []
         for start in range(0, len(prompts), self.batch_size):
-            part = collate_samples(prompts[start : start + self.batch_size], responses[start : start + self.batch_size],
-                                   self.tokenizer.pad_token_id)
-            lp, _, _ = self.policy(part, self.device, with_values=False)
-            padded = torch.zeros(lp.shape[0], batch.response_ids.shape[1])
-            padded[:, : lp.shape[1]] = lp.cpu()
-            parts.append(padded)
+            lp, _, _ = self.policy(batch.rows(slice(start, start + self.batch_size)), self.device, with_values=False)
+            parts.append(lp.cpu())
         return torch.cat(parts) * batch.response_mask

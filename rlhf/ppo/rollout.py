@@ -39,6 +39,11 @@ class SequenceBatch:
     response_ids: torch.Tensor  # (B, R), right padded
     response_mask: torch.Tensor  # (B, R) float
 
+    def rows(self, index) -> "SequenceBatch":
+        """Some rows (a slice or an index tensor), keeping the batch's widths."""
+        return SequenceBatch(self.input_ids[index], self.attention_mask[index], self.positions[index],
+                             self.response_ids[index], self.response_mask[index])
+
 
 def collate_samples(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_id: int) -> SequenceBatch:
     """Right-padded prompt+response batch with an index of each response token's predicting position."""
