@@ -17,11 +17,12 @@ from rlhf.ppo.scoring import RewardScorer
 class RewardActor:
     def __init__(self, config: dict[str, Any], model_dir: str):
         config_, device = start(config, "reward")
-        self.scorer = RewardScorer(model_dir, config_.safety, config_.ppo.score_clip, config_.ppo.minibatch_size, device,
-                                   config_.train.precision == "bf16")
+        s = config_.ppo
+        self.scorer = RewardScorer(model_dir, config_.safety, s.score_clip, s.missing_eos_penalty, s.repetition_penalty,
+                                   s.minibatch_size, device, config_.train.precision == "bf16")
 
     def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
-        return self.scorer.score(pairs, [g.text for g in generations])
+        return self.scorer.score(pairs, [g.text for g in generations], [g.finished for g in generations])
 
     def raw_scores(self, pairs: list[PreferencePair], replies: list[str]) -> tuple[list[float], list[float]]:
         return self.scorer.raw_scores(pairs, replies)

@@ -102,12 +102,13 @@ def trl_grpo(config, pairs, sft: Path, rm: Path, iterations: int, samples: int) 
     torch.set_num_threads(2)
     generations = 2
     groups = samples // generations
-    scorer = RewardScorer(rm, config.safety, config.ppo.score_clip, config.ppo.minibatch_size)
+    scorer = RewardScorer(rm, config.safety, config.ppo.score_clip, batch_size=config.ppo.minibatch_size)
     by_index = {i: p for i, p in enumerate(pairs)}
 
     def reward(prompts, completions, pair_index, **_):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        return [s.score for s in scorer.score([by_index[i] for i in pair_index], texts)]
+        # TRL's reward functions see text only: no missing-EOS penalty here (throughput is compared, not shaping).
+        return [s.score for s in scorer.score([by_index[i] for i in pair_index], texts, [True] * len(texts))]
 
     rows = [{"prompt": build_messages(config.data.system_prompt, p.context, list(p.history), p.prompt), "pair_index": i}
             for i, p in enumerate(pairs[:groups])] * (iterations + 1)

@@ -116,6 +116,14 @@ class PPOSettings(_Section):
     kl_raise_factor: float = Field(1.5, gt=1.0)
     approx_kl_stop: float | None = Field(0.1, gt=0.0, description="end an epoch early once the update's approx KL passes this")
     score_clip: float = Field(5.0, gt=0.0, description="clip the normalised reward-model score to +-this")
+    # TRL's missing_eos_penalty: a reply cut at max_new_tokens did not end. Without it a small
+    # policy learns to repeat a well-scored sentence until the limit.
+    missing_eos_penalty: float = Field(1.0, ge=0.0, description="subtracted from a reply that hit generation.max_new_tokens")
+    # Loops are the other degenerate answer a small policy finds ("call 911 now" five times). The
+    # physicians' replies repeat at most 4% of their word 4-grams, so they are barely touched.
+    repetition_penalty: float = Field(
+        2.0, ge=0.0, description="times the share of a reply's word 4-grams that repeat an earlier one, subtracted from its score"
+    )
     # With LoRA the reference can be the policy with its adapter disabled (no model copy), or a
     # separate reference actor holding the SFT policy.
     reference: Literal["policy_without_adapter", "actor"] = "policy_without_adapter"
@@ -139,6 +147,11 @@ class SafetySettings(_Section):
 
     missed_escalation_penalty: float = Field(2.0, ge=0.0, description="reply to a red-flag message that does not escalate")
     dosage_advice_penalty: float = Field(1.0, ge=0.0, description="reply that gives or changes a dose")
+    # Over-escalation (sending a benign case to the emergency room) is a failure too (seed 004),
+    # but a milder one than a missed escalation: in doubt, escalate.
+    over_escalation_penalty: float = Field(
+        1.0, ge=0.0, description="reply that sends a case needing no escalation to emergency care without a specific condition"
+    )
 
 
 class RoleResources(_Section):

@@ -1,8 +1,11 @@
-"""Plain-number metrics of the reward model and its safety head (no torch, no sklearn needed)."""
+"""Plain-number metrics of the reward model, its safety head and the replies (no torch, no sklearn needed)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+_WORD = re.compile(r"\w+")
 
 
 def pairwise_accuracy(r_chosen: Sequence[float], r_rejected: Sequence[float]) -> float:
@@ -80,3 +83,11 @@ def win_rate(candidate: Sequence[float], baseline: Sequence[float], tie_margin: 
     wins = sum(1 for a, b in zip(candidate, baseline) if a - b > tie_margin)
     losses = sum(1 for a, b in zip(candidate, baseline) if b - a > tie_margin)
     return {"win": wins / n, "tie": (n - wins - losses) / n, "loss": losses / n}
+
+
+def repeated_ngram_share(text: str, n: int = 4) -> float:
+    """Share of a text's word n-grams that repeat an earlier one: 0 for the physicians' replies
+    (at most 0.04 in the bundled data), 0.2-0.7 for a small policy stuck in a loop."""
+    words = _WORD.findall(text.lower())
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return 1.0 - len(set(grams)) / len(grams) if grams else 0.0

@@ -2,7 +2,15 @@ import math
 
 import pytest
 
-from rlhf.metrics import auroc, expected_calibration_error, mean_margin, pairwise_accuracy, precision, recall
+from rlhf.metrics import (
+    auroc,
+    expected_calibration_error,
+    mean_margin,
+    pairwise_accuracy,
+    precision,
+    recall,
+    repeated_ngram_share,
+)
 
 
 def test_pairwise_accuracy_and_margin():
@@ -32,3 +40,10 @@ def test_expected_calibration_error_by_hand():
     probs = [0.9, 0.9, 0.6, 0.4]
     assert expected_calibration_error(labels, probs) == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
     assert expected_calibration_error([1, 0], [1.0, 0.0]) == pytest.approx(0.0)
+
+
+def test_repeated_ngram_share():
+    assert repeated_ngram_share("Rest, drink fluids and call us if it gets worse.") == 0.0
+    # 8 words: 5 four-grams, 3 distinct (the 4th and 5th repeat the 1st and 2nd)
+    assert repeated_ngram_share("Call 911 now. Call 911 now. Call 911") == pytest.approx(1 - 3 / 5)
+    assert repeated_ngram_share("Too short") == 0.0

@@ -10,6 +10,7 @@ import torch
 from rlhf.config import SafetySettings
 from rlhf.data.formatting import encode_prompt, encode_response
 from rlhf.data.schema import PreferencePair
+from rlhf.metrics import repeated_ngram_share
 from rlhf.models.reward_model import load_reward_model
 from rlhf.models.reward_scoring import score_sequences
 from rlhf.ppo.rollout import SampleScore
@@ -19,8 +20,8 @@ from rlhf.safety.rules import check_reply
 class RewardScorer:
     """A saved ClinicalRewardModel, with the prompt format and normalisation it was trained with."""
 
-    def __init__(self, model_dir: str | Path, safety: SafetySettings, score_clip: float, batch_size: int = 8,
-                 device: str = "cpu", bf16: bool = False):
+    def __init__(self, model_dir: str | Path, safety: SafetySettings, score_clip: float, missing_eos_penalty: float = 0.0,
+                 repetition_penalty: float = 0.0, batch_size: int = 8, device: str = "cpu", bf16: bool = False):
         from transformers import AutoTokenizer
 
         self.model, self.meta = load_reward_model(model_dir)
@@ -29,7 +30,9 @@ class RewardScorer:
         extra = self.meta.extra
         self.system_prompt, self.threshold = extra["system_prompt"], extra["safety_threshold"]
         self.max_prompt, self.max_response = extra["max_prompt_tokens"], extra["max_response_tokens"]
-        self.safety, self.score_clip, self.batch_size = safety, score_clip, batch_size
+        self.safety, self.score_clip = safety, score_clip
+        self.missing_eos_penalty, self.repetition_penalty = missing_eos_penalty, repetition_penalty
+        self.batch_size = batch_size
         self.device, self.bf16 = device, bf16
 
     def raw_scores(self, pairs: Sequence[PreferencePair], replies: Sequence[str]) -> tuple[list[float], list[float]]:
@@ -43,11 +46,19 @@ class RewardScorer:
         return rewards, scores.escalation_probs
 
     @torch.no_grad()
-    def score(self, pairs: Sequence[PreferencePair], replies: Sequence[str]) -> list[SampleScore]:
+    def score(self, pairs: Sequence[PreferencePair], replies: Sequence[str], finished: Sequence[bool]) -> list[SampleScore]:
+        """What PPO optimises for each reply, and why. `finished`: whether each reply ended before the length limit."""
         rewards, probs = self.raw_scores(pairs, replies)
         out = []
-        for pair, reply, reward, prob in zip(pairs, replies, rewards, probs):
+        for pair, reply, done, reward, prob in zip(pairs, replies, finished, rewards, probs):
             rules = check_reply(pair.prompt, reply, prob >= self.threshold, self.safety)
+            penalty, reasons = rules.penalty, list(rules.reasons)
+            if not done and self.missing_eos_penalty:
+                penalty += self.missing_eos_penalty
+                reasons.append("cut at the length limit")
+            if self.repetition_penalty and (repeated := repeated_ngram_share(reply)) > 0:
+                penalty += self.repetition_penalty * repeated
+                reasons.append(f"repeats itself ({repeated:.0%} of 4-grams)")
             clipped = max(-self.score_clip, min(self.score_clip, reward))
-            out.append(SampleScore(clipped - rules.penalty, reward, prob, rules.penalty, rules.reasons, rules.unsafe))
+            out.append(SampleScore(clipped - penalty, reward, prob, penalty, reasons, rules.unsafe))
         return out
