@@ -107,7 +107,7 @@ def trl_grpo(config, pairs, sft: Path, rm: Path, iterations: int, samples: int) 
 
     def reward(prompts, completions, pair_index, **_):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        # TRL's reward functions see text only: no missing-EOS penalty here (throughput is compared, not shaping).
+        # TRL's reward functions see text only: no reply-shape penalties here (throughput is compared, not shaping).
         return [s.score for s in scorer.score([by_index[i] for i in pair_index], texts, [True] * len(texts))]
 
     rows = [{"prompt": build_messages(config.data.system_prompt, p.context, list(p.history), p.prompt), "pair_index": i}
