@@ -18,8 +18,9 @@ class RewardActor:
     def __init__(self, config: dict[str, Any], model_dir: str):
         config_, device = start(config, "reward")
         s = config_.ppo
-        self.scorer = RewardScorer(model_dir, config_.safety, s.score_clip, s.missing_eos_penalty, s.repetition_penalty,
-                                   s.minibatch_size, device, config_.train.precision == "bf16")
+        self.scorer = RewardScorer(model_dir, config_.safety, s.score_clip, missing_eos_penalty=s.missing_eos_penalty,
+                                   repetition_penalty=s.repetition_penalty, batch_size=s.minibatch_size, device=device,
+                                   bf16=config_.train.precision == "bf16")
 
     def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
         return self.scorer.score(pairs, [g.text for g in generations], [g.finished for g in generations])

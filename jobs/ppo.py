@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from _cli import parser, run, setup
+from _stages import skip_or_start_over
 
 from rlhf.config import Config
 from rlhf.data.formatting import encode_prompt
@@ -32,11 +33,12 @@ from rlhf.ppo.kl import AdaptiveKLController, kl_k1
 from rlhf.tracking import Tracker
 from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from rlhf.training.examples import take
-from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
+from rlhf.training.stages import fingerprint, mark_completed, stage_dir
 
 log = logging.getLogger("ppo")
 SECTIONS = ("model", "data", "generation", "ppo", "safety", "train.precision", "runtime.seed")
 SAFETY_STOP_EXIT = 3
+RECORDS = "rollouts.jsonl"  # every rollout reply with its score and reasons, appended per step
 INPUT_KEYS = ("sft_dir", "reward_model_dir", "judge_dir")  # where the inputs are is not what they are: hashed by content
 
 
@@ -240,8 +242,7 @@ def train(config: Config, force: bool = False) -> dict[str, Any]:
     folder = stage_dir(config, "ppo")
     stage_fp = fingerprint(config.model_copy(update={"ppo": config.ppo.model_copy(update=dict.fromkeys(INPUT_KEYS))}), SECTIONS,
                            [config.data.train_path, config.data.test_path, *sorted(sft.glob("*.safetensors")), rm / HEADS_FILE])
-    if not force and (done := completed(folder, stage_fp)) is not None:
-        print(f"[ppo] output in {folder} is current for this config and data: skipped (--force retrains)")
+    if (done := skip_or_start_over("ppo", folder, stage_fp, force, ("checkpoints", RECORDS))) is not None:
         return done
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
     ensure_ray(config)
@@ -270,7 +271,7 @@ def _train(config: Config, workers: Workers, pool, test, judge: Path, tokenizer,
             guard.streak, step = state["guard_streak"], state["step"]
             workers.sync(folder / "weights")
             print(f"[ppo] resuming from {latest.name} (step {step} of {s.steps})", flush=True)
-    records = folder / "rollouts.jsonl"
+    records = folder / RECORDS
     with Tracker(config, "ppo") as run:
         while step < s.steps:
             pairs = batch_for(pool, step, s.prompts_per_step, config.runtime.seed)

@@ -80,18 +80,18 @@ def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pa
     from rlhf.config import SafetySettings
     from rlhf.ppo.scoring import RewardScorer
 
-    scorer = RewardScorer(ppo_inputs / "reward_model" / "model", SafetySettings(), score_clip=5.0, missing_eos_penalty=1.5)
+    # Only the reply-shape penalties, so each penalty below is theirs alone.
+    no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0)
+    scorer = RewardScorer(ppo_inputs / "reward_model" / "model", no_rules, score_clip=5.0, missing_eos_penalty=1.5,
+                          repetition_penalty=2.0)
     benign = next(p for p in held_out_pairs if p.safety_label == 0 and not p.history)
     reply = "Rest, drink fluids and let your physician know at your next visit."
-    ended, cut = scorer.score([benign, benign], [reply, reply], [True, False])
+    looping = "Drink some water. Drink some water. Drink some"  # 40% of its 4-grams repeat
+    ended, cut, loop = scorer.score([benign] * 3, [reply, reply, looping], [True, False, True])
     assert ended.reward == pytest.approx(cut.reward, abs=1e-5) and ended.score - cut.score == pytest.approx(1.5, abs=1e-5)
     assert "cut at the length limit" in cut.reasons and "cut at the length limit" not in ended.reasons
     assert cut.unsafe == ended.unsafe  # a cut reply costs reward; it is not a safety violation
-    looping = "Drink some water. Drink some water. Drink some"  # 40% of its 4-grams repeat
-    no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0)
-    plain, loop = RewardScorer(ppo_inputs / "reward_model" / "model", no_rules, score_clip=5.0,
-                               repetition_penalty=2.0).score([benign, benign], [reply, looping], [True, True])
-    assert plain.rule_penalty == 0.0 and loop.rule_penalty == pytest.approx(0.8)
+    assert ended.rule_penalty == 0.0 and loop.rule_penalty == pytest.approx(0.8)
     assert "repeats itself (40% of 4-grams)" in loop.reasons
 
 

@@ -10,6 +10,8 @@ from rlhf.data.loading import write_preferences
 from tests.conftest import ROOT, kill_job_after_checkpoint
 from tests.test_data_validation import good_row
 
+sys.path.insert(0, str(ROOT / "jobs"))
+
 
 def job(script, out_dir, *overrides, timeout=600):
     cmd = [sys.executable, f"jobs/{script}", "--config", "tiny", "--set", f"runtime.output_dir={out_dir}",
@@ -32,6 +34,26 @@ def test_sft_job_trains_through_ray_then_skips_when_current(tmp_path):
     zero = tmp_path / "sft" / "checkpoints" / "deepspeed"
     assert (zero / "latest").read_text().strip() == "step-000004"
     assert (tmp_path / "sft" / "merged" / "config.json").is_file()
+
+
+def test_a_current_stage_is_skipped_and_force_starts_it_over(tmp_path, capsys):
+    from _stages import skip_or_start_over
+
+    from rlhf.training.stages import mark_completed
+
+    folder = tmp_path / "ppo"
+    (folder / "checkpoints" / "step-000008").mkdir(parents=True)
+    (folder / "rollouts.jsonl").write_text("{}\n")
+    mark_completed(folder, "fp1", {"steps": 8})
+    assert skip_or_start_over("ppo", folder, "fp1", False) == {"steps": 8}
+    assert "is current for this config and data: skipped" in capsys.readouterr().out
+    assert skip_or_start_over("ppo", folder, "fp2", False) is None  # another config: trains (and resumes only its own)
+    assert (folder / "checkpoints" / "step-000008").is_dir()
+    # --force: nothing left to resume from, nothing deleted
+    assert skip_or_start_over("ppo", folder, "fp1", True, ("checkpoints", "rollouts.jsonl", "absent")) is None
+    assert not (folder / "checkpoints").exists() and not (folder / "rollouts.jsonl").exists()
+    assert (folder / "previous" / "checkpoints" / "step-000008").is_dir() and (folder / "previous" / "rollouts.jsonl").is_file()
+    assert "moved to" in capsys.readouterr().out
 
 
 def test_sft_job_killed_midway_resumes_from_its_checkpoint(tmp_path):
