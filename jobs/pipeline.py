@@ -116,6 +116,8 @@ def main() -> int:
                          "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"],
                          **{k: v for k, v in ppo.items() if k.startswith("eval/")}})
         print(f"  not built yet in this version: {', '.join(PENDING_STAGES)}")
+        print("  serve the trained policies behind the safety gate: SERVE_API_KEYS=<a key of 16+ characters> "
+              f".venv/bin/python jobs/serve.py --config {args.config}" + "".join(f" --set {o}" for o in args.overrides))
         if run.run_id:
             print(f"  MLflow run {run.run_id} in {tracking_uri(config.tracking)} "
                   f"(browse: mlflow ui --backend-store-uri {tracking_uri(config.tracking)})")

@@ -169,7 +169,24 @@ class RoleResources(_Section):
         return value
 
 
-class PlacementSettings(_Section):
+class _WithRoles(_Section):
+    """A section with a sub-section per role, each with its own defaults: setting one field of a role
+    keeps that role's other defaults."""
+
+    ROLE_DEFAULTS: ClassVar[dict[str, dict[str, float]]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for role, defaults in cls.ROLE_DEFAULTS.items():
+                if isinstance(data.get(role), dict):
+                    data[role] = {**defaults, **data[role]}
+        return data
+
+
+class PlacementSettings(_WithRoles):
     """Where the PPO actors run: one placement group, a bundle per role (rlhf/placement.py checks it fits)."""
 
     # The default packs every role onto one GPU (vLLM's KV cache is the biggest share); on a machine
@@ -185,16 +202,6 @@ class PlacementSettings(_Section):
     reward: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["reward"]))
     learner: RoleResources = Field(default_factory=lambda: RoleResources(**PlacementSettings.ROLE_DEFAULTS["learner"]))
     max_restarts: int = Field(3, ge=0, description="Ray restarts a dead rollout/scorer actor this many times")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _role_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for role, defaults in cls.ROLE_DEFAULTS.items():
-                if isinstance(data.get(role), dict):
-                    data[role] = {**defaults, **data[role]}
-        return data
 
 
 class TrainSettings(_Section):
@@ -281,6 +288,90 @@ class RewardSettings(_Section):
         return value
 
 
+class DeploymentResources(_Section):
+    """One Serve deployment's replicas and resources; autoscaling replaces the fixed count when set."""
+
+    num_replicas: int = Field(1, ge=1, le=1024)
+    autoscaling: bool = False
+    min_replicas: int = Field(1, ge=0, le=1024)
+    max_replicas: int = Field(2, ge=1, le=1024)
+    target_ongoing_requests: float = Field(8.0, gt=0.0, description="autoscaling aims at this many requests in flight per replica")
+    max_ongoing_requests: int = Field(64, ge=1, description="requests one replica takes at once; vLLM batches them continuously")
+    gpus: float = Field(0.0, ge=0.0, le=8, description="GPU share per replica, used when the cluster has GPUs (serve.use_gpu)")
+    cpus: float = Field(0.5, gt=0.0, le=256)
+    threads: int | None = Field(None, ge=1, le=256, description="torch threads in the replica (None: its whole CPUs, at least 1)")
+
+    @model_validator(mode="after")
+    def _replica_range(self) -> "DeploymentResources":
+        if self.autoscaling and self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) must not exceed max_replicas ({self.max_replicas})")
+        return self
+
+
+class ABSettings(_Section):
+    """Seed 000's A/B test: a sticky split per patient_id, and a kill switch to the SFT baseline."""
+
+    rlhf_share: float = Field(0.9, ge=0.0, le=1.0, description="share of patients routed to the RLHF policy; the rest get the SFT baseline")
+    salt: str = Field("clinical-assist-ab-1", min_length=1, description="a new salt reshuffles which patients get which arm")
+    kill_switch: bool = Field(False, description="route every request to the SFT baseline")
+    # Operators flip this without a redeploy: while the file exists every request goes to the baseline.
+    kill_switch_file: str | None = None
+
+
+class ServeSettings(_WithRoles):
+    """The safety-gated endpoint POST /api/v1/clinical-assist on Ray Serve (serve/)."""
+
+    ROLE_DEFAULTS: ClassVar[dict[str, dict[str, float]]] = {
+        "ingress": {"cpus": 0.25}, "policy": {"gpus": 0.6, "cpus": 1.0}, "safety": {"gpus": 0.2, "cpus": 0.5},
+        "audit": {"cpus": 0.25},
+    }
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    # Inputs. None: this config's own stages (runs/sft/merged, runs/ppo/adapter, runs/reward_model/model).
+    baseline_dir: str | None = Field(None, description="the SFT policy (merged checkpoint): the baseline arm")
+    policy_dir: str | None = Field(None, description="the RLHF policy: a LoRA adapter over the baseline, or a whole checkpoint")
+    reward_model_dir: str | None = Field(None, description="reward model whose safety head gates the replies")
+    backend: Literal["vllm", "hf"] = Field("vllm", description="vllm: continuous batching (AsyncLLM); hf: transformers generate, the fallback")
+    # vLLM's weights and activations: "auto" keeps the checkpoint's (float32 for the CPU preset's).
+    vllm_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    max_message_tokens: int = Field(512, ge=1, le=32768)
+    # The whole prompt: system message and context, prior turns and the message. Over it, the oldest
+    # turns are dropped first; the message itself is never cut (it is refused above max_message_tokens).
+    max_prompt_tokens: int = Field(1536, ge=64, le=32768)
+    max_history_turns: int = Field(3, ge=0, le=64)
+    max_body_bytes: int = Field(65_536, ge=1024, description="larger request bodies get 413 before they are parsed")
+    max_new_tokens: int = Field(256, ge=1, le=4096)
+    temperature: float = Field(0.3, ge=0.0, le=5.0, description="seed 002: 0.3-0.7 for clinical replies; 0 is greedy")
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+    # A reply that loops is withheld (physicians' replies repeat at most 4% of their word 4-grams).
+    max_repeated_ngram_share: float = Field(0.25, gt=0.0, le=1.0)
+    # Fail-safe: generation plus the post-generation check must finish within this, else the
+    # request is escalated with the holding reply (never answered ungated).
+    gate_timeout_s: float = Field(60.0, gt=0.0, le=3600)
+    rate_limit_per_minute: float = Field(120.0, gt=0.0, description="requests per API key per minute, per ingress replica")
+    rate_limit_burst: int = Field(30, ge=1)
+    audit_db: str | None = Field(None, description="SQLite audit log; None: <runtime.output_dir>/serve/audit.db")
+    # Seed 000: alert when the share of escalated responses passes 2% (baseline 0.8%).
+    escalation_alert_rate: float = Field(0.02, ge=0.0, le=1.0)
+    alert_window: int = Field(500, ge=1, description="the escalation rate is over each arm's last N responses")
+    alert_min_requests: int = Field(50, ge=1, description="no alert before an arm has this many responses in its window")
+    use_gpu: bool | Literal["auto"] = "auto"
+    ab: ABSettings = Field(default_factory=ABSettings)
+    ingress: DeploymentResources = Field(default_factory=lambda: DeploymentResources(**ServeSettings.ROLE_DEFAULTS["ingress"]))
+    policy: DeploymentResources = Field(default_factory=lambda: DeploymentResources(**ServeSettings.ROLE_DEFAULTS["policy"]))
+    safety: DeploymentResources = Field(default_factory=lambda: DeploymentResources(**ServeSettings.ROLE_DEFAULTS["safety"]))
+    audit: DeploymentResources = Field(default_factory=lambda: DeploymentResources(**ServeSettings.ROLE_DEFAULTS["audit"]))
+
+    @model_validator(mode="after")
+    def _one_audit_writer(self) -> "ServeSettings":
+        if self.max_message_tokens + 128 > self.max_prompt_tokens:
+            raise ValueError(f"max_prompt_tokens ({self.max_prompt_tokens}) must leave 128 tokens beside max_message_tokens "
+                             f"({self.max_message_tokens}) for the system prompt and context")
+        if self.audit.num_replicas != 1 or self.audit.autoscaling:
+            raise ValueError("serve.audit must run exactly one replica: it is the audit log's single writer")
+        return self
+
+
 class TrackingSettings(_Section):
     enabled: bool = True
     # None: $MLFLOW_TRACKING_URI, else a SQLite store `mlflow.db` in the working folder.
@@ -309,6 +400,7 @@ class Config(_Section):
     reward: RewardSettings = Field(default_factory=RewardSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     placement: PlacementSettings = Field(default_factory=PlacementSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
 

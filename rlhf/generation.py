@@ -129,3 +129,45 @@ class VLLMBackend:
             logprobs = [step[token].logprob for step, token in zip(sample.logprobs or [], ids)] if sample.logprobs else []
             results.append(Generation(sample.text.strip(), ids, logprobs, sample.finish_reason == "stop"))
         return results
+
+
+class AsyncVLLMBackend:
+    """vLLM's AsyncLLM for serving: requests from many callers join one running batch (continuous
+    batching). The RLHF policy is a LoRA adapter over the baseline, so one engine serves both arms."""
+
+    def __init__(self, model_dir: str, adapter_dir: str | None, max_model_len: int, seed: int, lora_rank: int = 16,
+                 gpu_memory_utilization: float | None = None, enforce_eager: bool = True, cpu_kv_cache_gib: int = 1,
+                 dtype: str = "auto"):
+        import os
+
+        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kv_cache_gib))
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.lora.request import LoRARequest
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        kwargs: dict = {}
+        if gpu_memory_utilization is not None:
+            kwargs["gpu_memory_utilization"] = gpu_memory_utilization
+        if adapter_dir is not None:
+            kwargs.update(enable_lora=True, max_lora_rank=max(8, lora_rank), max_loras=1)
+        self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(
+            model=model_dir, enforce_eager=enforce_eager, seed=seed, max_model_len=max_model_len, disable_log_stats=True, dtype=dtype,
+            **kwargs))
+        self.lora = LoRARequest("policy", 1, adapter_dir) if adapter_dir is not None else None
+
+    async def generate(self, prompt: list[int], settings: GenerationSettings, request_id: str, adapter: bool) -> Generation:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p if settings.temperature > 0 else 1.0,
+                                max_tokens=settings.max_new_tokens)
+        final = None
+        async for output in self.engine.generate(TokensPrompt(prompt_token_ids=list(prompt)), params, request_id,
+                                                 lora_request=self.lora if adapter else None):
+            final = output
+        sample = final.outputs[0]
+        return Generation(sample.text.strip(), list(sample.token_ids), [], sample.finish_reason == "stop")
+
+    def shutdown(self) -> None:
+        self.engine.shutdown()

@@ -1,1 +1,1 @@
-"""Ray Serve application: the safety-gated clinical endpoint."""
+"""Ray Serve application: the safety-gated clinical endpoint POST /api/v1/clinical-assist."""

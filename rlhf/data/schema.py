@@ -63,6 +63,15 @@ class PatientContext:
 
 
 @dataclass(frozen=True)
+class PatientMessage:
+    """A patient's message with its history and context: what a reply answers (a served request)."""
+
+    prompt: str
+    history: tuple[Turn, ...]
+    context: PatientContext
+
+
+@dataclass(frozen=True)
 class PreferencePair:
     pair_id: str
     prompt: str

@@ -9,7 +9,7 @@ import torch
 
 from rlhf.config import SafetySettings
 from rlhf.data.formatting import encode_prompt, encode_response
-from rlhf.data.schema import PreferencePair
+from rlhf.data.schema import PatientMessage, PreferencePair
 from rlhf.metrics import repeated_ngram_share
 from rlhf.models.reward_model import load_reward_model
 from rlhf.models.reward_scoring import score_sequences
@@ -21,7 +21,8 @@ class RewardScorer:
     """A saved ClinicalRewardModel, with the prompt format and normalisation it was trained with."""
 
     def __init__(self, model_dir: str | Path, safety: SafetySettings, score_clip: float, missing_eos_penalty: float = 0.0,
-                 repetition_penalty: float = 0.0, batch_size: int = 8, device: str = "cpu", bf16: bool = False):
+                 repetition_penalty: float = 0.0, batch_size: int = 8, device: str = "cpu", bf16: bool = False,
+                 max_prompt_tokens: int | None = None):
         from transformers import AutoTokenizer
 
         self.model, self.meta = load_reward_model(model_dir)
@@ -29,14 +30,15 @@ class RewardScorer:
         self.tokenizer = AutoTokenizer.from_pretrained(self.meta.base_model)
         extra = self.meta.extra
         self.system_prompt, self.threshold = extra["system_prompt"], extra["safety_threshold"]
-        self.max_prompt, self.max_response = extra["max_prompt_tokens"], extra["max_response_tokens"]
+        # Serving may pass longer messages than training saw: the safety head must read their end.
+        self.max_prompt, self.max_response = max_prompt_tokens or extra["max_prompt_tokens"], extra["max_response_tokens"]
         self.safety, self.score_clip = safety, score_clip
         self.missing_eos_penalty, self.repetition_penalty = missing_eos_penalty, repetition_penalty
         self.batch_size = batch_size
         self.device, self.bf16 = device, bf16
 
-    def raw_scores(self, pairs: Sequence[PreferencePair], replies: Sequence[str]) -> tuple[list[float], list[float]]:
-        """(normalised rewards, escalation probabilities) of each reply to its pair's prompt."""
+    def raw_scores(self, pairs: Sequence[PreferencePair | PatientMessage], replies: Sequence[str]) -> tuple[list[float], list[float]]:
+        """(normalised rewards, escalation probabilities) of each reply to its pair's (or message's) prompt."""
         prompts = [encode_prompt(self.tokenizer, self.system_prompt, p.context, p.history, p.prompt, self.max_prompt).input_ids
                    for p in pairs]
         seqs = [prompt + encode_response(self.tokenizer, reply, self.max_response) for prompt, reply in zip(prompts, replies)]
