@@ -108,14 +108,14 @@ def monkeypatch_module():
     mp.undo()
 
 
-def _lora_adapter(base, folder, std: float = 1e-3) -> None:
+def _lora_adapter(base, folder, std: float = 1e-3, targets: tuple[str, ...] = ("q_proj", "v_proj")) -> None:
     """A LoRA adapter over the base model with small random weights, so the RLHF arm differs from the baseline."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=8, target_modules=["q_proj", "v_proj"]))
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=8, target_modules=list(targets)))
     with torch.no_grad():
         for name, param in model.named_parameters():
             if "lora_B" in name:
@@ -273,7 +273,8 @@ def test_the_vllm_policy_deployment_batches_concurrent_requests_for_both_arms(se
     from serve.policy import PolicyModel
 
     adapter = served["root"] / "tiny-adapter"
-    _lora_adapter(tiny_path, adapter, std=0.5)
+    # Large weights on every projection: on a random 2-layer model a small q/v adapter can leave the greedy loop unchanged.
+    _lora_adapter(tiny_path, adapter, std=1.0, targets=("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))
     config = load_config("tiny", ["serve.backend=vllm", "serve.max_new_tokens=12", "serve.temperature=0", "serve.policy.threads=1"])
     handle = serve.run(PolicyModel.options(ray_actor_options={"num_cpus": 0.5}).bind(config.model_dump(), str(tiny_path), str(adapter), 0.0),
                        name="vllm", route_prefix=None)

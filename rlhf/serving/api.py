@@ -21,6 +21,7 @@ Arm = Literal["rlhf", "sft"]
 # before it can reach the audit log.
 _PATIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_TURN_CHARS = 8_000
+MAX_TURNS_PARSED = 64  # a hard cap while parsing; serve.max_history_turns (3) is the configured limit
 
 
 class _Strict(BaseModel):
@@ -41,7 +42,8 @@ class RequestContext(_Strict):
 class ClinicalAssistRequest(_Strict):
     patient_id: str = Field(description="an anonymised patient id (a hash); never a name, e-mail, phone or record number")
     message: str = Field(min_length=1, max_length=MAX_TURN_CHARS, description="the patient's message (at most serve.max_message_tokens tokens)")
-    conversation_history: list[HistoryTurn] = Field(default_factory=list, description="prior turns, oldest first (at most serve.max_history_turns)")
+    conversation_history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_TURNS_PARSED,
+                                                    description="prior turns, oldest first (at most serve.max_history_turns)")
     context: RequestContext
 
     @field_validator("patient_id")
