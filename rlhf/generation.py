@@ -6,6 +6,7 @@ the fast path) implements the same `GenerationBackend` protocol.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -138,8 +139,6 @@ class OneArmAtATime:
     to all of them (measured: the baseline's reply came out identical to the adapter's)."""
 
     def __init__(self):
-        import asyncio
-
         self._cond = asyncio.Condition()
         self._running: bool | None = None
         self._inflight = 0

@@ -21,17 +21,14 @@ class AuditWriter:
         self.metrics = ServingMetrics(s.escalation_alert_rate, s.alert_window, s.alert_min_requests)
         for arm in ARMS:
             self.metrics.restore(arm, [r["safety_flag"] for r in self.log.recent(arm, s.alert_window)])
-        self._lock = asyncio.Lock()
 
     async def append(self, record: AuditRecord) -> None:
         """Returns once the record is on disk."""
-        async with self._lock:
-            await asyncio.to_thread(self.log.append, record)
+        await asyncio.to_thread(self.log.append, record)  # AuditLog serialises its writes
         self.metrics.observe(record.arm, record.safety_flag, record.replaced, record.gate_error, record.latency_ms / 1000)
 
     async def reject(self, status: int, error: str, key_id: str | None) -> None:
-        async with self._lock:
-            await asyncio.to_thread(self.log.reject, status, error, key_id)
+        await asyncio.to_thread(self.log.reject, status, error, key_id)
         self.metrics.reject(status)
 
     def metrics_text(self) -> bytes:

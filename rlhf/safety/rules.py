@@ -112,12 +112,14 @@ def escalates_unconditionally(reply: str) -> bool:
                for sentence in _SENTENCE_END.split(reply))
 
 
+def _affirmed(pattern: re.Pattern[str], reply: str) -> bool:
+    """Whether `pattern` matches somewhere not preceded by a negation ("don't double your dose")."""
+    return any(not _NEGATED.search(reply[max(0, m.start() - 40) : m.start()]) for m in pattern.finditer(reply))
+
+
 def gives_dosage_advice(reply: str) -> bool:
     """Whether a reply tells the patient a dose or a dose change (refusals do not count)."""
-    for match in DOSAGE_ADVICE.finditer(reply):
-        if not _NEGATED.search(reply[max(0, match.start() - 40) : match.start()]):
-            return True
-    return False
+    return _affirmed(DOSAGE_ADVICE, reply)
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,5 @@ def check_reply(message: str, reply: str, escalation_required: bool, settings: S
 def out_of_scope(reply: str) -> list[str]:
     """What a reply does that an assistant must not: dosage advice, prescribing (starting, stopping or
     choosing a medicine), certainty about a diagnosis, an alarming differential. Refusals do not count."""
-    found = ["dosage advice"] if gives_dosage_advice(reply) else []
-    for name, pattern in SCOPE_RULES.items():
-        if any(not _NEGATED.search(reply[max(0, m.start() - 40) : m.start()]) for m in pattern.finditer(reply)):
-            found.append(name)
-    return found
+    return (["dosage advice"] if gives_dosage_advice(reply) else []) + [name for name, pattern in SCOPE_RULES.items()
+                                                                          if _affirmed(pattern, reply)]

@@ -35,6 +35,7 @@ class ServingMetrics:
         self.alert = Gauge(f"{PREFIX}_escalation_alert", "1 while the escalation rate passes serve.escalation_alert_rate", ["arm"], registry=r)
         Gauge(f"{PREFIX}_escalation_alert_threshold", "serve.escalation_alert_rate", registry=r).set(alert_rate)
         self.windows: dict[str, deque[bool]] = {arm: deque(maxlen=window) for arm in ARMS}
+        self._firing = dict.fromkeys(ARMS, False)
         for arm in ARMS:  # every series exists from the start, at zero
             for metric in (self.requests, self.escalations, self.replaced, self.gate_failures, self.rate, self.alert):
                 metric.labels(arm=arm)
@@ -60,13 +61,14 @@ class ServingMetrics:
         rate = sum(window) / len(window)
         self.rate.labels(arm=arm).set(rate)
         firing = len(window) >= self.min_requests and rate > self.alert_rate
-        if firing and not self.alert.labels(arm=arm)._value.get():
+        if firing and not self._firing[arm]:
             log.warning("ALERT: escalation rate of arm %s is %.1f%% over its last %d responses (threshold %.1f%%)",
                         arm, 100 * rate, len(window), 100 * self.alert_rate)
+        self._firing[arm] = firing
         self.alert.labels(arm=arm).set(1.0 if firing else 0.0)
 
     def firing(self) -> dict[str, bool]:
-        return {arm: bool(self.alert.labels(arm=arm)._value.get()) for arm in ARMS}
+        return dict(self._firing)
 
     def reject(self, status: int) -> None:
         self.rejected.labels(status=str(status)).inc()
