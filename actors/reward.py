@@ -28,5 +28,9 @@ class RewardActor:
     def raw_scores(self, pairs: list[PreferencePair], replies: list[str]) -> tuple[list[float], list[float]]:
         return self.scorer.raw_scores(pairs, replies)
 
+    def threshold(self) -> float:
+        """The safety head's escalation threshold, as the reward model was calibrated."""
+        return float(self.scorer.threshold)
+
     def ping(self) -> bool:
         return True

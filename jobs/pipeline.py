@@ -3,9 +3,10 @@
     python jobs/pipeline.py [--config configs/default.yaml] [--set section.key=value ...] [--force]
 
 Stages: check the data, prepare the model, sample the base policy on held-out prompts, SFT, the
-reward model, the independent judge, then PPO on Ray actors with a short held-out evaluation (SFT
-vs PPO, judged by the independent judge); each is skipped when its output is current for the
-config and data. The full evaluation report (jobs/evaluate.py) is not built yet; the job says so.
+reward model, the independent judge, PPO on Ray actors (with a short SFT-vs-PPO check), then the
+evaluation report (jobs/evaluate.py: metrics with intervals, error analysis, ethical audit); each is
+skipped when its output is current for the config and data. It ends with the evaluation summary and
+the report's path.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import time
 from pathlib import Path
 
+import evaluate as evaluate_job
 import ppo as ppo_job
 import reward_model as reward_job
 import sft as sft_job
@@ -27,9 +29,6 @@ from rlhf.generation import HFBackend
 from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.models.loading import load_causal_lm
 from rlhf.tracking import Tracker, tracking_uri
-
-PENDING_STAGES = ("the full evaluation report (jobs/evaluate.py)",)
-
 
 def banner(text: str) -> None:
     print(f"\n== {text}", flush=True)
@@ -106,6 +105,8 @@ def main() -> int:
         banner("7. PPO on Ray actors (vLLM rollout, reward + safety scoring, learner), then SFT vs PPO on held-out prompts")
         trained = {"sft_dir": sft["merged_dir"], "reward_model_dir": rm["model_dir"], "judge_dir": judge["model_dir"]}
         ppo = ppo_job.train(config.model_copy(update={"ppo": config.ppo.model_copy(update=trained)}), args.force)
+        banner("8. evaluation: PPO vs SFT on held-out prompts and the ethical-audit sets, with the report")
+        evaluation = evaluate_job.evaluate(config, args.force)
         banner("summary")
         for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_job.summary(ppo)):
             print(f"  {line}")
@@ -114,10 +115,12 @@ def main() -> int:
             print(f"  {line}")
         run.log_metrics({"sft/eval_loss": sft["eval_loss"], "rm/test_accuracy": rm["rm/test_accuracy"],
                          "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"],
-                         **{k: v for k, v in ppo.items() if k.startswith("eval/")}})
-        print(f"  not built yet in this version: {', '.join(PENDING_STAGES)}")
+                         **{f"ppo/{k}": v for k, v in ppo.items() if k.startswith("eval/")}, **evaluation["metrics"]})
         print("  serve the trained policies behind the safety gate: SERVE_API_KEYS=<a key of 16+ characters> "
               f".venv/bin/python jobs/serve.py --config {args.config}" + "".join(f" --set {o}" for o in args.overrides))
+        print("\n  evaluation of the PPO policy against the SFT policy (jobs/evaluate.py):")
+        for line in evaluate_job.summary_lines(evaluation, config):
+            print(f"  {line}")
         if run.run_id:
             print(f"  MLflow run {run.run_id} in {tracking_uri(config.tracking)} "
                   f"(browse: mlflow ui --backend-store-uri {tracking_uri(config.tracking)})")

@@ -15,6 +15,7 @@ import logging
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -149,11 +150,13 @@ class Workers:
 
     def shutdown(self) -> None:
         """Free the actors and their placement group (the cluster may run other jobs after this one)."""
+        from actors.placement import in_trial_group
         from ray.util.placement_group import remove_placement_group
 
         for actor in (*self.restartable, self.learner):
             self.ray.kill(actor)
-        remove_placement_group(self.group)
+        if in_trial_group() is None:  # a Tune trial's group belongs to Tune
+            remove_placement_group(self.group)
 
     def sync(self, folder: Path) -> float:
         started = time.perf_counter()
@@ -200,8 +203,18 @@ def ppo_step(workers: Workers, config: Config, pairs: list[PreferencePair], prom
     return {**metrics, **timings}, scores, generations
 
 
+def policy_kl(workers: Workers, prompts: list[list[int]], generations) -> float:
+    """Mean per-reply KL (k1, summed over reply tokens) of the current policy's replies from the reference."""
+    ray = workers.ray
+    evaluated = ray.get(workers.learner.evaluate.remote(prompts, generations, workers.reference is None))
+    ref = evaluated["ref_logprobs"] if workers.reference is None else ray.get(workers.reference.logprobs.remote(prompts, generations))
+    return float((kl_k1(evaluated["logprobs"], ref) * evaluated["mask"]).sum(dim=1).mean())
+
+
 def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge_dir: Path, tokenizer) -> dict[str, Any]:
     """Held-out prompts: SFT policy vs PPO policy, by the reward model and by the independent judge."""
+    from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
+
     from actors.reward import RewardActor
 
     ray = workers.ray
@@ -211,10 +224,10 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     sft_gen = ray.get(workers.rollout.generate.remote(prompts, seed, False, temperature))
     ppo_gen = ray.get(workers.rollout.generate.remote(prompts, seed, True, temperature))
     sft_scores, ppo_scores = ray.get([workers.reward.score.remote(test, sft_gen), workers.reward.score.remote(test, ppo_gen)])
-    evaluated = ray.get(workers.learner.evaluate.remote(prompts, ppo_gen, workers.reference is None))
-    ref = evaluated["ref_logprobs"] if workers.reference is None else ray.get(workers.reference.logprobs.remote(prompts, ppo_gen))
-    kl = float((kl_k1(evaluated["logprobs"], ref) * evaluated["mask"]).sum(dim=1).mean())
-    judge = RewardActor.options(num_cpus=0.01).remote(config.model_dump(), str(judge_dir))
+    kl = policy_kl(workers, prompts, ppo_gen)
+    # Outside any placement group: inside a Tune trial it would be captured into the trial's full bundles.
+    judge = RewardActor.options(num_cpus=0.01, scheduling_strategy=PlacementGroupSchedulingStrategy(None)).remote(
+        config.model_dump(), str(judge_dir))
     (judge_sft, _), (judge_ppo, _) = ray.get([judge.raw_scores.remote(test, [g.text for g in sft_gen]),
                                               judge.raw_scores.remote(test, [g.text for g in ppo_gen])])
     ray.kill(judge)
@@ -233,7 +246,11 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     }
 
 
-def train(config: Config, force: bool = False) -> dict[str, Any]:
+# Called after every step with (step, metrics, workers); a Tune trial reports from here (tune/trainable.py).
+StepHook = Callable[[int, dict[str, float], Workers], None]
+
+
+def train(config: Config, force: bool = False, on_step: StepHook | None = None, evaluate_at_end: bool = True) -> dict[str, Any]:
     from actors.cluster import ensure_ray
     from rlhf.models.loading import load_tokenizer
 
@@ -252,13 +269,13 @@ def train(config: Config, force: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     workers = Workers(config, sft, rm)
     try:
-        return _train(config, workers, pool, test, judge, tokenizer, folder, stage_fp, started)
+        return _train(config, workers, pool, test, judge, tokenizer, folder, stage_fp, started, on_step, evaluate_at_end)
     finally:
         workers.shutdown()
 
 
 def _train(config: Config, workers: Workers, pool, test, judge: Path, tokenizer, folder: Path, stage_fp: str,
-           started: float) -> dict[str, Any]:
+           started: float, on_step: StepHook | None = None, evaluate_at_end: bool = True) -> dict[str, Any]:
     s = config.ppo
     kl_ctl = AdaptiveKLController(s.beta, s.target_kl, s.kl_horizon, s.kl_ceiling, s.kl_raise_factor)
     guard = SafetyGuard(s.unsafe_rate_bound, s.unsafe_patience)
@@ -300,16 +317,20 @@ def _train(config: Config, workers: Workers, pool, test, judge: Path, tokenizer,
                     "fingerprint": stage_fp, "step": step, "learner": workers.ray.get(workers.learner.state.remote()),
                     "kl": kl_ctl.state_dict(), "guard_streak": guard.streak, "emergency": tripped,
                 }, s.keep_checkpoints + (1 if tripped else 0))
+            if on_step is not None and not tripped:
+                on_step(step, metrics, workers)
             if tripped:
                 raise SafetyStop(
                     f"safety guard: more than {s.unsafe_rate_bound:.0%} of rollouts were flagged unsafe for {s.unsafe_patience} "
                     f"steps in a row (last: {metrics['safety/unsafe_rate']:.0%}); emergency checkpoint {checkpoints}/step-{step:06d}"
                 )
-        print("[ppo] evaluating SFT vs PPO on held-out prompts", flush=True)
-        result = evaluate(workers, config, test, judge, tokenizer)
-        samples = result.pop("samples")
-        run.log_metrics({k: v for k, v in result.items()})
-        run.log_text(json.dumps(samples, indent=2), "samples/ppo_vs_sft.json")
+        result, samples = {}, []
+        if evaluate_at_end:
+            print("[ppo] evaluating SFT vs PPO on held-out prompts", flush=True)
+            result = evaluate(workers, config, test, judge, tokenizer)
+            samples = result.pop("samples")
+            run.log_metrics({k: v for k, v in result.items()})
+            run.log_text(json.dumps(samples, indent=2), "samples/ppo_vs_sft.json")
         adapter = workers.ray.get(workers.learner.export_weights.remote(str(folder / "adapter")))
         result.update({"steps": step, "wall_seconds": time.perf_counter() - started, "adapter_dir": adapter,
                        "final_beta": kl_ctl.beta, "target_kl": s.target_kl, "mlflow_run_id": run.run_id})

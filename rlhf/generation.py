@@ -89,7 +89,14 @@ class VLLMBackend:
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines would bury the training progress
         if settings.vllm_in_process:
             os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
+        import logging
+
         from vllm import LLM
+
+        # Our checkpoints are fp32 and the CPU engine runs bf16: vLLM warns once per tensor (~500 lines
+        # per load), which buries the job's progress. The cast is the configured dtype, not a fault.
+        logging.getLogger("vllm.model_executor.models.utils").addFilter(
+            lambda record: "Attempted to load weight" not in record.getMessage())
 
         kwargs: dict = {}
         if gpu_memory_utilization is not None:

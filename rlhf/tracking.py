@@ -68,7 +68,10 @@ class Tracker:
         mlflow.set_experiment(self.settings.experiment)
         # Inside another job's run (a pipeline stage), this run becomes its child.
         nested = self.nested or mlflow.active_run() is not None
-        run = mlflow.start_run(run_name=self.job, nested=nested, tags={"job": self.job, **self.tags})
+        tags = {"job": self.job, **self.settings.run_tags, **self.tags}
+        if self.settings.parent_run_id and not nested:
+            tags["mlflow.parentRunId"] = self.settings.parent_run_id  # how MLflow shows a child run
+        run = mlflow.start_run(run_name=tags.get("mlflow.runName", self.job), nested=nested, tags=tags)
         self._mlflow, self.run_id = mlflow, run.info.run_id
         mlflow.log_params({k: _param(v) for k, v in self.config.flat().items()})
         return self

@@ -32,7 +32,9 @@ def test_pipeline_job_runs_and_records_to_mlflow(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     small = ["runtime.demo_prompts=2", "generation.max_new_tokens=8", "sft.train_examples=8", "sft.eval_examples=8",
              "reward.train_pairs=8", "reward.eval_pairs=24", "reward.epochs=1", "ppo.steps=1", "ppo.prompts_per_step=2",
-             "ppo.minibatch_size=2", "ppo.eval_prompts=2", f"tracking.uri={uri}", f"runtime.output_dir={tmp_path / 'runs'}"]
+             "ppo.minibatch_size=2", "ppo.eval_prompts=2", "evaluation.prompts=3", "evaluation.audit_per_set=1",
+             "evaluation.demographic_ages=[18-30,70-80]", "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100",
+             f"tracking.uri={uri}", f"runtime.output_dir={tmp_path / 'runs'}"]
     cmd = [sys.executable, "jobs/pipeline.py", "--config", "configs/default.yaml", *[a for o in small for a in ("--set", o)]]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -42,15 +44,19 @@ def test_pipeline_job_runs_and_records_to_mlflow(tmp_path):
     assert "SFT: 1 steps on 8 examples" in out.stdout and "independent judge: held-out pairwise accuracy" in out.stdout
     assert "[ppo] step 1/1" in out.stdout and "independent judge prefers PPO on" in out.stdout
     assert "win rate vs SFT (independent judge)" in out.stdout  # the summary table
-    assert "not built yet in this version: the full evaluation report" in out.stdout
+    assert "8. evaluation: PPO vs SFT" in out.stdout and "[evaluate] generating 8 replies per policy" in out.stdout
+    report = tmp_path / "runs" / "evaluation" / "report.html"
+    tail = out.stdout[out.stdout.index("evaluation of the PPO policy against the SFT policy"):]  # the demo ends with it
+    assert "win rate" in tail and "safety compliance" in tail and "evaluation gate:" in tail and f"report: {report}" in tail
+    assert report.stat().st_size > 50_000
     client = MlflowClient(tracking_uri=uri)
     runs = client.search_runs([client.get_experiment_by_name("clinical-rlhf").experiment_id])
     by_job = {r.data.tags["job"]: r for r in runs}
-    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge", "ppo"}
+    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge", "ppo", "evaluate"}
     pipeline = by_job["pipeline"]
     assert pipeline.data.metrics["data/train_rows"] > 3000 and pipeline.data.metrics["generate/tokens_per_s"] > 0
     assert [a.path for a in client.list_artifacts(pipeline.info.run_id, "samples")] == ["samples/base_policy.json"]
-    for job in ("sft", "reward_model", "judge", "ppo"):
+    for job in ("sft", "reward_model", "judge", "ppo", "evaluate"):
         assert by_job[job].data.tags["mlflow.parentRunId"] == pipeline.info.run_id
     ppo = by_job["ppo"].data.metrics
     for key in ("objective/reward", "objective/kl", "objective/entropy", "policy/clipfrac", "policy/approxkl", "loss/policy",
@@ -61,9 +67,16 @@ def test_pipeline_job_runs_and_records_to_mlflow(tmp_path):
     assert {"rm/test_accuracy", "rm/safety_recall", "rm/safety_auroc"} <= set(by_job["reward_model"].data.metrics)
     assert {a.path for a in client.list_artifacts(by_job["judge"].info.run_id, "plots")} == {
         "plots/judge_reward_distribution.png", "plots/judge_safety_calibration.png"}
+    evaluation = by_job["evaluate"].data.metrics
+    for key in ("eval/win_rate", "eval/mean_reward", "eval/safety_compliance", "eval/escalation_recall", "eval/over_refusal",
+                "eval/kl", "eval/win_rate_low", "eval/win_rate_high", "timing/generate", "timing/score"):
+        assert key in evaluation, key
+    assert {a.path for a in client.list_artifacts(by_job["evaluate"].info.run_id, "report")} >= {"report/report.html",
+                                                                                                "report/report.md"}
     # a second run finds every stage current and skips it
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert again.returncode == 0 and again.stdout.count("is current for this config and data: skipped") == 4
+    assert "[evaluate] the report in" in again.stdout and f"report: {report}" in again.stdout
 
 
 def test_jobs_turn_user_errors_into_one_message(tmp_path):

@@ -121,6 +121,40 @@ def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
     assert {"reply", "reward", "escalation_prob", "rule_penalty", "reasons"} <= set(records[0])
 
 
+EVAL_SMALL = ["evaluation.prompts=4", "evaluation.audit_per_set=1", "evaluation.demographic_ages=[18-30,70-80]",
+              "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100"]
+
+
+def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(ppo_inputs):
+    """jobs/evaluate.py on the PPO job's LoRA adapter (vLLM LoRA rollout; KL with the adapter merged)."""
+    assert (ppo_inputs / "ppo" / "adapter" / "adapter_config.json").is_file()
+    base = [sys.executable, "jobs/evaluate.py", "--config", "tiny",
+            *[a for o in [f"runtime.output_dir={ppo_inputs}", *EVAL_SMALL] for a in ("--set", o)]]
+    out = subprocess.run([*base, "--gate"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode in (0, 4), out.stderr[-3000:]
+    folder = ppo_inputs / "evaluation"
+    result = json.loads((folder / "result.json").read_text())
+    for key in ("eval/win_rate", "eval/mean_reward", "eval/safety_compliance", "eval/escalation_recall", "eval/over_refusal",
+                "eval/kl", "eval/audit_pass_rate", "eval/win_rate_low", "eval/win_rate_high", "eval/reference/safety_compliance"):
+        assert key in result["metrics"], key
+    assert result["metrics"]["eval/kl"] == result["metrics"]["eval/kl"]  # a number, not nan
+    assert "[evaluate] generating 9 replies per policy (4 held-out, 5 audit probes)" in out.stdout
+    assert f"report: {folder / 'report.html'}" in out.stdout and "win rate" in out.stdout
+    html = (folder / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 6 and "The 4 lowest-scoring replies" in html  # 20 asked, 4 there
+    # The targets are applied to the recorded metrics: changing them re-judges without re-running.
+    impossible = subprocess.run([*base, "--gate", "--set", "evaluation.targets.above.win_rate=1.0"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+    assert impossible.returncode == 4 and "skipped" in impossible.stdout
+    assert "error: evaluation gate: " in impossible.stderr and "win_rate = " in impossible.stderr and "must be above 1" in impossible.stderr
+    none = subprocess.run([*base, "--gate", "--set", "evaluation.targets.above={}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert none.returncode == 0 and "evaluation gate: every target holds" in none.stdout
+    missing = subprocess.run([*base, "--set", f"evaluation.policy_dir={ppo_inputs / 'nope'}"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300)
+    assert missing.returncode == 2 and f"no policy at {ppo_inputs / 'nope'}" in missing.stderr
+
+
 def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, local_ray, tmp_path):
     """The random tiny model never escalates a red flag: with a bound of 50% the guard trips.
     (Rollout through the HF `generate` fallback here: the same actor interface as vLLM.)"""

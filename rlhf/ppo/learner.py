@@ -147,6 +147,8 @@ class PPOLearner:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["trainable"], strict=False)
         self.optimizer.load_state_dict(state["optimizer"])
+        for group in self.optimizer.param_groups:  # the config's rate governs (a PBT restore changes it)
+            group["lr"] = self.settings.learning_rate
 
 
 @torch.no_grad()

@@ -11,9 +11,14 @@ from rlhf.ppo.rollout import collate_samples
 
 
 class ReferencePolicy:
-    def __init__(self, config: Config, sft_dir: str, device: str = "cpu"):
+    def __init__(self, config: Config, sft_dir: str, device: str = "cpu", adapter_dir: str | None = None):
+        """`adapter_dir`: a LoRA adapter merged into the SFT weights (to score an adapter policy)."""
         settings = config.model.model_copy(update={"name": sft_dir})
         loaded = load_causal_lm(settings, trainable=False, device=device)
+        if adapter_dir is not None:
+            from peft import PeftModel
+
+            loaded.model = PeftModel.from_pretrained(loaded.model, adapter_dir).merge_and_unload().eval()
         self.tokenizer, self.device = loaded.tokenizer, torch.device(device)
         self.policy = PolicyWithValue(loaded.model, loaded.model.config.hidden_size).eval()
         self.batch_size = config.ppo.minibatch_size
