@@ -250,7 +250,10 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
 StepHook = Callable[[int, dict[str, float], Workers], None]
 
 
-def train(config: Config, force: bool = False, on_step: StepHook | None = None, evaluate_at_end: bool = True) -> dict[str, Any]:
+def train(config: Config, force: bool = False, on_step: StepHook | None = None, evaluate_at_end: bool = True,
+          resume_any: bool = False) -> dict[str, Any]:
+    """Train (or read back) the PPO stage. `resume_any`: resume from the newest checkpoint even if it
+    was written under other settings (a PBT trial continuing a leader's run with perturbed ones)."""
     from actors.cluster import ensure_ray
     from rlhf.models.loading import load_tokenizer
 
@@ -269,22 +272,25 @@ def train(config: Config, force: bool = False, on_step: StepHook | None = None, 
     started = time.perf_counter()
     workers = Workers(config, sft, rm)
     try:
-        return _train(config, workers, pool, test, judge, tokenizer, folder, stage_fp, started, on_step, evaluate_at_end)
+        return _train(config, workers, pool, test, judge, tokenizer, folder, stage_fp, started, on_step, evaluate_at_end,
+                      resume_any)
     finally:
         workers.shutdown()
 
 
 def _train(config: Config, workers: Workers, pool, test, judge: Path, tokenizer, folder: Path, stage_fp: str,
-           started: float, on_step: StepHook | None = None, evaluate_at_end: bool = True) -> dict[str, Any]:
+           started: float, on_step: StepHook | None = None, evaluate_at_end: bool = True,
+           resume_any: bool = False) -> dict[str, Any]:
     s = config.ppo
     kl_ctl = AdaptiveKLController(s.beta, s.target_kl, s.kl_horizon, s.kl_ceiling, s.kl_raise_factor)
     guard = SafetyGuard(s.unsafe_rate_bound, s.unsafe_patience)
     checkpoints, step = folder / "checkpoints", 0
     if (latest := latest_checkpoint(checkpoints)) is not None:
         state = load_checkpoint(latest)
-        if state["fingerprint"] == stage_fp and not state.get("emergency"):
+        if (state["fingerprint"] == stage_fp or resume_any) and not state.get("emergency"):
             workers.ray.get(workers.learner.load_state.remote(state["learner"]))
-            kl_ctl.load_state_dict(state["kl"])
+            if state["fingerprint"] == stage_fp:  # under other settings (PBT) the new beta starts afresh
+                kl_ctl.load_state_dict(state["kl"])
             guard.streak, step = state["guard_streak"], state["step"]
             workers.sync(folder / "weights")
             print(f"[ppo] resuming from {latest.name} (step {step} of {s.steps})", flush=True)

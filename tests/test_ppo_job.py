@@ -155,6 +155,48 @@ def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(
     assert missing.returncode == 2 and f"no policy at {ppo_inputs / 'nope'}" in missing.stderr
 
 
+SWEEP_SMALL = ["sweep.steps=2", "sweep.eval_every=1", "sweep.eval_prompts=4"]
+
+
+def test_a_sweep_writes_a_best_preset_that_the_ppo_job_takes_as_it_is(ppo_inputs, tmp_path):
+    """jobs/sweep.py: 2 trials through Ray Tune (ASHA), each a PPO run in its trial's placement group."""
+    import yaml
+
+    out = tmp_path / "runs"
+    named = [o for o in overrides(ppo_inputs) if not o.startswith("runtime.output_dir")]
+    args = [sys.executable, "jobs/sweep.py", "--config", "tiny", *[a for o in [f"runtime.output_dir={out}", *named, *SWEEP_SMALL,
+            "sweep.trials=2", "sweep.min_safety_compliance=0.0"] for a in ("--set", o)]]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    preset = out / "sweep" / "best.yaml"
+    assert f"preset {preset}" in done.stdout and done.stdout.count("ranked") == 2
+    rows = (out / "sweep" / "trials.csv").read_text().splitlines()
+    assert len(rows) == 3 and rows[0].startswith("trial_id,beta,clip_epsilon,learning_rate,status")
+    assert (out / "sweep" / "objective.png").stat().st_size > 10_000
+    written = yaml.safe_load(preset.read_text())
+    best = [line.split(",") for line in rows[1:] if line.split(",")[0] in preset.read_text()][0]
+    assert written["ppo"]["beta"] == pytest.approx(float(best[1])) and written["ppo"]["learning_rate"] == pytest.approx(float(best[3]))
+    # The preset is a whole config: the PPO job resolves it to exactly what was written.
+    shown = subprocess.run([sys.executable, "jobs/ppo.py", "--config", str(preset), "--print-config"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and yaml.safe_load(shown.stdout) == written
+    for trial in (out / "sweep" / "trials").iterdir():  # each trial's PPO run, in its own folder
+        assert (trial / "ppo" / "checkpoints").is_dir()
+
+
+def test_a_crashing_trial_does_not_sink_the_sweep(ppo_inputs, tmp_path):
+    """The random tiny model never escalates: with a 50% bound the PPO safety guard stops every trial
+    (SafetyStop). The sweep lists the failure, writes no preset and exits 3."""
+    out = tmp_path / "runs"
+    named = [o for o in overrides(ppo_inputs) if not o.startswith("runtime.output_dir")]
+    args = [sys.executable, "jobs/sweep.py", "--config", "tiny", *[a for o in [f"runtime.output_dir={out}", *named, *SWEEP_SMALL,
+            "sweep.trials=1", "ppo.unsafe_rate_bound=0.5", "ppo.unsafe_patience=1"] for a in ("--set", o)]]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "failed: error" in done.stdout and "SafetyStop" in done.stdout
+    assert "no trial finished above the safety bound" in done.stderr and not (out / "sweep" / "best.yaml").exists()
+
+
 def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, local_ray, tmp_path):
     """The random tiny model never escalates a red flag: with a bound of 50% the guard trips.
     (Rollout through the HF `generate` fallback here: the same actor interface as vLLM.)"""
