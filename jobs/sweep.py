@@ -25,7 +25,7 @@ import yaml
 from _cli import parser, run, setup
 
 from rlhf.config import Config
-from rlhf.tracking import Tracker
+from rlhf.tracking import Tracker, close_child_runs
 from rlhf.training.stages import stage_dir
 
 NO_SAFE_TRIAL_EXIT = 3
@@ -97,7 +97,7 @@ def sweep(config: Config) -> tuple[list, Any, Path]:
     import ppo as ppo_job
 
     from actors.cluster import ensure_ray
-    from tune.objective import best
+    from tune.objective import best, run_status
     from tune.tuner import build, rows
 
     sft, rm, judge = ppo_job.inputs(config)
@@ -112,6 +112,8 @@ def sweep(config: Config) -> tuple[list, Any, Path]:
         results = build(config, base_tree(config, sft, rm, judge, run.run_id), folder).fit()
         table = rows(results)
         chosen = best(table, s.steps)
+        if run.run_id:
+            close_child_runs(config.tracking, run.run_id, "sweep_trial", {r.trial_id: run_status(r, s.steps) for r in table})
         write_table(table, folder / "trials.csv")
         run.log_artifact(folder / "trials.csv")
         if (figure := plot(results, folder / "objective.png")) is not None:

@@ -94,6 +94,25 @@ class Tracker:
             self._mlflow.log_text(text, name)
 
 
+def close_child_runs(settings: TrackingSettings, parent_run_id: str, tag: str, statuses: Mapping[str, str]) -> int:
+    """Set the final status of the parent's child runs whose `tag` value is in `statuses` (value ->
+    FINISHED, KILLED or FAILED). A sweep's trials are stopped by Tune before their own runs can end
+    them, so the sweep ends them. Returns how many runs it set."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri(settings))
+    experiment = client.get_experiment_by_name(settings.experiment)
+    if experiment is None:
+        return 0
+    done = 0
+    for run in client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{parent_run_id}'"):
+        value = run.data.tags.get(tag)
+        if value in statuses:
+            client.set_terminated(run.info.run_id, statuses[value])
+            done += 1
+    return done
+
+
 def _param(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 500 else text[:497] + "..."  # MLflow caps param values

@@ -6,7 +6,7 @@ import pytest
 
 from rlhf.config import Config, SweepSettings, load_config
 from rlhf.errors import ConfigError
-from tune.objective import FAILED_SCORE, best, row_for, trial_report
+from tune.objective import FAILED_SCORE, best, row_for, run_status, trial_report
 from tune.space import apply, reports_per_trial, scheduler, search_space
 from tune.trainable import trial_config
 
@@ -33,6 +33,7 @@ def test_ranking_skips_failed_trials_and_prefers_trials_that_ran_every_step():
     assert best(rows, steps=6).trial_id == "c"
     assert best(rows[:2], steps=6).trial_id == "b"  # no complete trial: the best stopped one
     assert best([rows[0], rows[3]], steps=6) is None
+    assert [run_status(r, steps=6) for r in rows] == ["FAILED", "KILLED", "FINISHED", "FAILED", "FAILED"]
 
 
 def test_the_search_space_and_schedulers_follow_the_config():

@@ -1,7 +1,7 @@
 from mlflow.tracking import MlflowClient
 
 from rlhf.config import load_config
-from rlhf.tracking import Tracker
+from rlhf.tracking import Tracker, close_child_runs
 
 
 def test_run_records_params_metrics_and_artifacts(tmp_path):
@@ -48,3 +48,23 @@ def test_a_stage_run_inside_a_pipeline_run_is_its_child(tmp_path):
             child.log_metrics({"sft/eval_loss": 1.0})
     record = MlflowClient(tracking_uri=uri).get_run(child.run_id)
     assert record.data.tags["mlflow.parentRunId"] == parent.run_id
+
+
+def test_runs_of_other_processes_name_their_parent_and_the_parent_closes_them(tmp_path):
+    """A sweep's trials run in other processes: they name the sweep's run as parent (tracking.parent_run_id),
+    and the sweep sets their final status, since Tune stops them before their runs end."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = load_config(None, [f"tracking.uri={uri}"])
+    with Tracker(config, "sweep") as parent:
+        pass
+    trials = {}
+    for trial_id in ("t1", "t2", "t3"):
+        trial = load_config(None, [f"tracking.uri={uri}", f"tracking.parent_run_id={parent.run_id}",
+                                   f"tracking.run_tags={{sweep_trial: {trial_id}, mlflow.runName: trial-{trial_id}}}"])
+        with Tracker(trial, "ppo") as run:
+            trials[trial_id] = run.run_id
+    client = MlflowClient(tracking_uri=uri)
+    record = client.get_run(trials["t1"])
+    assert record.data.tags["mlflow.parentRunId"] == parent.run_id and record.info.run_name == "trial-t1"
+    assert close_child_runs(config.tracking, parent.run_id, "sweep_trial", {"t1": "KILLED", "t2": "FAILED"}) == 2
+    assert [client.get_run(trials[t]).info.status for t in ("t1", "t2", "t3")] == ["KILLED", "FAILED", "FINISHED"]

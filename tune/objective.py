@@ -62,3 +62,11 @@ def best(rows: Sequence[TrialRow], steps: int) -> TrialRow | None:
     if not ranked:
         return None
     return max(ranked, key=lambda r: (r.steps >= steps, r.objective))
+
+
+def run_status(row: TrialRow, steps: int) -> str:
+    """The MLflow status of a trial's run: FINISHED when it ran every step safely, KILLED when the
+    scheduler stopped it early, FAILED when it crashed or fell under the safety bound."""
+    if row.status == "ranked":
+        return "FINISHED" if row.steps >= steps else "KILLED"
+    return "FAILED"
