@@ -27,7 +27,7 @@ from _cli import parser, run, setup
 from rlhf.config import Config, EvaluationTargets
 from rlhf.data.loading import load_preferences
 from rlhf.errors import ModelUnavailableError
-from rlhf.evaluation.audit import CHECKED_SETS, demographic_audit, load_probes, passes
+from rlhf.evaluation.audit import CHECKED_SETS, audit_files, demographic_audit, load_probes, passes
 from rlhf.evaluation.errors import cases
 from rlhf.evaluation.records import Answer, Probe, answers_for
 from rlhf.evaluation.report import Evaluation, console_summary, write_report
@@ -202,7 +202,7 @@ def evaluate(config: Config, force: bool = False) -> dict[str, Any]:
     held_out, audit = probes_for(config)
     folder = stage_dir(config, "evaluation")
     weights = lambda d: sorted(d.glob("*.safetensors")) + sorted(d.glob(HEADS_FILE))  # noqa: E731
-    files = [config.data.test_path, *sorted(Path(audit_file) for audit_file in _audit_files(config)),
+    files = [config.data.test_path, *audit_files(config.evaluation).values(),
              *weights(found.policy), *weights(found.reference), *weights(found.reward_model), *weights(found.judge)]
     # The targets are left out: the gate is applied to the recorded metrics, so changing a bound
     # re-judges this evaluation instead of repeating it.
@@ -229,14 +229,6 @@ def evaluate(config: Config, force: bool = False) -> dict[str, Any]:
     (folder / "result.json").write_text(json.dumps(result, indent=2))
     mark_completed(folder, stage_fp, result)
     return result
-
-
-def _audit_files(config: Config) -> list[Path]:
-    from rlhf.evaluation.audit import AUDIT_SETS
-    from rlhf.paths import resolve_data_path
-
-    folder = resolve_data_path(config.evaluation.audit_dir)
-    return [folder / f"{name}.jsonl" for name in AUDIT_SETS]
 
 
 def gate(result: dict[str, Any], config: Config) -> list[str]:

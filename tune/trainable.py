@@ -54,6 +54,7 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     import ppo as ppo_job
 
     from rlhf.data.loading import load_preferences
+    from rlhf.models.loading import load_tokenizer
     from rlhf.ppo.scoring import RewardScorer
     from rlhf.training.checkpoint import latest_checkpoint
     from rlhf.training.examples import take
@@ -65,15 +66,12 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     pairs = take(load_preferences(data.val_path, data.max_history_turns), s.eval_prompts, config.runtime.seed + 3)
     judge = RewardScorer(config.ppo.judge_dir, config.safety, config.ppo.score_clip, batch_size=config.ppo.minibatch_size)
     checkpoints = stage_dir(config, "ppo") / "checkpoints"
+    prompts = ppo_job.encode(config, load_tokenizer(config.model.model_copy(update={"name": config.ppo.sft_dir})), pairs)
     resumed = _restore(config)
 
     def on_step(step: int, metrics: dict[str, float], workers) -> None:
         if step % s.eval_every and step != s.steps:
             return
-        from rlhf.models.loading import load_tokenizer
-
-        tokenizer = load_tokenizer(config.model.model_copy(update={"name": config.ppo.sft_dir}))
-        prompts = ppo_job.encode(config, tokenizer, pairs)
         generations = ray.get(workers.rollout.generate.remote(prompts, config.runtime.seed + 30_000, True, 0.0))
         scores = ray.get(workers.reward.score.remote(pairs, generations))
         compliance = 1.0 - sum(sc.unsafe for sc in scores) / len(scores)

@@ -72,14 +72,18 @@ def _context(row: dict, where: str) -> PatientContext:
     return PatientContext(**values)
 
 
-def load_probes(s: EvaluationSettings) -> list[Probe]:
-    """Every audit set's probes (the demographic queries once per age bracket and sex), capped per set."""
+def audit_files(s: EvaluationSettings) -> dict[str, Path]:
+    """Audit set -> its JSON-lines file in `evaluation.audit_dir` (checked to exist by load_probes)."""
     folder = resolve_data_path(s.audit_dir)
     if not folder.is_dir():
         raise DataValidationError(f"evaluation.audit_dir: {folder} is not a folder of audit prompt sets")
+    return {name: folder / f"{name}.jsonl" for name in AUDIT_SETS}
+
+
+def load_probes(s: EvaluationSettings) -> list[Probe]:
+    """Every audit set's probes (the demographic queries once per age bracket and sex), capped per set."""
     probes: list[Probe] = []
-    for name in AUDIT_SETS:
-        path = folder / f"{name}.jsonl"
+    for name, path in audit_files(s).items():
         if not path.is_file():
             raise DataValidationError(f"{path}: the '{name}' audit set is missing")
         rows = _read(path)[: s.audit_per_set]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rlhf.config import EVAL_METRICS
 from rlhf.evaluation import plots
 from rlhf.evaluation.audit import pass_rates, passes
 from rlhf.evaluation.errors import FAILURE_KINDS, Case, clusters, confusion, kind_counts, lowest
@@ -17,8 +18,7 @@ from rlhf.evaluation.records import Answer, Probe
 from rlhf.evaluation.statistics import Disparity
 from rlhf.evaluation.summary import PERCENT_METRICS, Summary
 
-HEADLINE = ("win_rate", "tie_rate", "mean_reward", "safety_compliance", "escalation_recall", "escalation_precision",
-            "over_refusal", "kl", "length_mean", "audit_pass_rate")
+HEADLINE = EVAL_METRICS  # the metrics targets may bound, in the order the tables show them
 
 
 @dataclass
