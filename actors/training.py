@@ -48,7 +48,8 @@ class RayTrainContext:
                                  self.rank, self.world_size)
 
     def report(self, metrics: Mapping[str, float], step: int) -> None:
-        self._train.report({**metrics, "step": step})  # a barrier: every worker reports every time
+        if step % self._settings.ray_report_every == 0:  # the same steps on every worker: Ray Train needs equal counts
+            self._train.report({**metrics, "step": step})
         if self._mlflow is not None:
             self._mlflow.log_metrics(metrics, step)
 

@@ -218,6 +218,10 @@ class TrainSettings(_Section):
     strategy: Literal["ddp", "deepspeed"] = "ddp"
     zero_stage: Literal[1, 2] = 2
     zero_offload_optimizer: bool = Field(False, description="ZeRO: keep the optimizer state in CPU memory")
+    # Ray Train's controller takes a worker's report only when it polls (every 2 s by default), and a
+    # worker's second pending report waits for that poll: reporting every step capped the loops at
+    # one step per 2 s. Metrics still reach MLflow every step; Ray Train gets every Nth step.
+    ray_report_every: int = Field(50, ge=1, description="optimizer steps between ray.train.report calls")
 
     @model_validator(mode="after")
     def _deepspeed_installed(self) -> "TrainSettings":

@@ -203,3 +203,24 @@ def test_reply_only_lm_head_gives_the_full_sequence_loss(held_out_pairs):
         got_sum, got_count = reply_loss(loaded.model, batch, config, torch.device("cpu"))
     assert got_count == int(expected_count)
     assert got_sum.item() == pytest.approx(expected_sum.item(), rel=1e-5)
+
+
+def test_ray_train_gets_every_nth_step_and_mlflow_every_step():
+    """Ray Train's controller drains one pending report per 2-s poll: a report every step capped the
+    loops at one step per 2 s, so only every `train.ray_report_every`-th step goes to Ray Train."""
+    from actors.training import RayTrainContext
+
+    class Recorder:
+        def __init__(self):
+            self.steps = []
+
+        def report(self, metrics, step=None):
+            self.steps.append(metrics["step"] if step is None else step)
+
+        log_metrics = report
+
+    ctx = object.__new__(RayTrainContext)  # the reporting alone, without a Ray Train worker around it
+    ctx._train, ctx._mlflow, ctx._settings = Recorder(), Recorder(), TrainSettings(ray_report_every=3)
+    for step in range(8):
+        ctx.report({"loss": 1.0}, step)
+    assert ctx._train.steps == [0, 3, 6] and ctx._mlflow.steps == list(range(8))
