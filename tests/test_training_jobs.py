@@ -1,6 +1,7 @@
 """The SFT and reward-model jobs through a real local Ray (Ray Train, one CPU worker), on the tiny model."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -64,8 +65,10 @@ def test_sft_job_killed_midway_resumes_from_its_checkpoint(tmp_path):
     assert done and not (tmp_path / "sft" / "stage.json").exists()
     rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    resumed_from = int(done[-1].split("-")[1])
-    assert f"resuming SFT at step {resumed_from} of 40" in rerun.stdout + rerun.stderr
+    # Ray's workers outlive the killed driver by a moment and may write one more checkpoint: the rerun
+    # resumes from the newest one, at or after the last seen at the kill, never from the start.
+    resumed_from = int(re.search(r"resuming SFT at step (\d+) of 40", rerun.stdout + rerun.stderr).group(1))
+    assert resumed_from >= int(done[-1].split("-")[1]) and resumed_from % 2 == 0
     assert f"SFT step {resumed_from + 1}/40" in rerun.stdout + rerun.stderr
     assert "SFT step 1/40" not in rerun.stdout + rerun.stderr
     assert json.loads((tmp_path / "sft" / "stage.json").read_text())["result"]["steps"] == 40
