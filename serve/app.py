@@ -146,8 +146,12 @@ class ClinicalAssist:
     async def readyz(self):
         """Readiness: the policy, safety and audit deployments answer."""
         handles = [h for h, _ in self.policies.values()] + [self.safety, self.audit]
+        pings = asyncio.gather(*(h.ping.remote() for h in handles))
+        # A probe that hangs up while the models load cancels this handler, and wait_for then drops the
+        # gather's CancelledError unread: asyncio logs a traceback per probe unless it is read here.
+        pings.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            await asyncio.wait_for(asyncio.gather(*(h.ping.remote() for h in handles)), timeout=10)
+            await asyncio.wait_for(pings, timeout=10)
         except Exception as exc:
             return _error(503, f"not ready: {type(exc).__name__}")
         return {"status": "ready", "alerts": await self.audit.alerts.remote()}
