@@ -4,15 +4,20 @@
     serve deploy serve/config.yaml         # onto a running cluster (ray start --head / ray up cluster.yaml)
 
 A request passes, in order: API key and rate limit (401, 429), body size (413), JSON and field
-validation (400, 422), message and history limits (422); then the gate (rlhf/serving/gate.py): red
-flags in the patient's words, generation by the patient's A/B arm, the safety head and the scope
-rules. Any error or timeout inside the gate escalates with the holding reply (never an ungated
-answer), and every answered request is in the audit log before its response leaves.
+validation (400, 422), chat-template control tokens, message and history limits (422); then the gate
+(rlhf/serving/gate.py): triage of the patient's own words (their message and `user` turns; a client's
+`assistant` turns are context for the model, never the patient's words), generation by the patient's
+A/B arm, the safety head and the reply checks. Any error or timeout inside the gate escalates with the
+holding reply (never an ungated answer), and every answered request is in the audit log before its
+response leaves. A refused request (400, 413, 422, 429, 503) whose words hold a red flag still carries
+`safety_flag`, `escalation_reason` and the emergency `instruction`, and its rejection row names the
+categories; a client that hangs up leaves its audit row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -27,14 +32,14 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from rlhf.config import ABSettings, Config, DeploymentResources, load_config
-from rlhf.data.formatting import encode_prompt
+from rlhf.data.formatting import control_tokens, encode_prompt
 from rlhf.data.schema import PatientMessage
 from rlhf.errors import ModelUnavailableError
 from rlhf.models.reward_model import HEADS_FILE
 from rlhf.serving.access import KEYS_ENV, KEYS_FILE_ENV, RateLimiter, load_api_keys, match_key
 from rlhf.serving.api import ClinicalAssistRequest, ClinicalAssistResponse, ErrorResponse
 from rlhf.serving.audit import AuditRecord
-from rlhf.serving.gate import GateDecision, decide, fail_safe, precheck
+from rlhf.serving.gate import GateDecision, decide, fail_safe, precheck, refusal_advice
 from rlhf.serving.routing import assign_arm
 from rlhf.training.stages import stage_dir
 from serve.audit import AuditWriter
@@ -58,34 +63,66 @@ app = FastAPI(
 )
 
 
-def _error(status: int, message: str, detail: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(ErrorResponse(error=message, detail=detail or []).model_dump(), status_code=status, headers=headers)
+def _error(status: int, message: str, detail: list[str] | None = None, headers: dict[str, str] | None = None,
+           flags: list[str] | None = None) -> JSONResponse:
+    """An error body; when the refused message holds a red flag, it carries the escalation and the instruction."""
+    body = ErrorResponse(error=message, detail=detail or [], **refusal_advice(flags or []))
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
 
 
-async def _count_rejection(request: Request, status: int, error: str) -> None:
+async def _count_rejection(request: Request, status: int, error: str, flags: list[str] | None = None) -> None:
     ingress = getattr(request.app.state, "ingress", None)
     if ingress is not None:
         try:
-            await ingress.audit.reject.remote(status, error, getattr(request.state, "key_id", None))
+            await ingress.audit.reject.remote(status, error, getattr(request.state, "key_id", None), flags or None)
         except Exception:  # counting a refusal must never turn it into a 500
             log.warning("could not record a %d rejection", status)
+
+
+def _patient_words(body: Any) -> str:
+    """The patient's own words in a request body that failed validation: its message and user turns when they
+    are strings; for a body that is not a JSON object, its raw text."""
+    if isinstance(body, (bytes, bytearray)):
+        return body.decode("utf-8", errors="ignore")
+    if isinstance(body, str):
+        return body
+    if not isinstance(body, dict):
+        return ""
+    words = [body["message"]] if isinstance(body.get("message"), str) else []
+    history = body.get("conversation_history")
+    for turn in history if isinstance(history, list) else []:
+        if isinstance(turn, dict) and turn.get("role") == "user" and isinstance(turn.get("content"), str):
+            words.append(turn["content"])
+    return "\n".join(words)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """At most `limit` bytes of the body, read from the stream (never the whole of an oversized body)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk[: limit - size])
+        size += len(chunks[-1])
+        if size >= limit:
+            break
+    return b"".join(chunks)
 
 
 @app.exception_handler(RequestValidationError)
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     # Not JSON: a decoding error, or (without a JSON content type) the raw body where an object belongs.
+    flags = precheck(_patient_words(exc.body))
     if any(e.get("type") == "json_invalid" or (tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), (bytes, str)))
            for e in errors):
-        await _count_rejection(request, 400, "malformed JSON")
+        await _count_rejection(request, 400, "malformed JSON", flags)
         return _error(400, "malformed JSON: the body must be one JSON object (Content-Type: application/json)",
-                      [str(e.get("ctx", {}).get("error", "")) for e in errors if e.get("ctx")])
+                      [str(e.get("ctx", {}).get("error", "")) for e in errors if e.get("ctx")], flags=flags)
     detail = []
     for e in errors:
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
         detail.append(f"{where}: {'unknown field' if e.get('type') == 'extra_forbidden' else e.get('msg')}")
-    await _count_rejection(request, 422, "; ".join(detail)[:300])
-    return _error(422, "invalid request", detail)
+    await _count_rejection(request, 422, "; ".join(detail)[:300], flags)
+    return _error(422, "invalid request", detail, flags=flags)
 
 
 @app.exception_handler(Exception)
@@ -104,14 +141,19 @@ async def _access(request: Request, call_next):
             await _count_rejection(request, 401, "missing or wrong API key")
             return _error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
         request.state.key_id = key
+        limit = ingress.config.serve.max_body_bytes
         allowed, wait = ingress.limiter.allow(key)
         if not allowed:
-            await _count_rejection(request, 429, "rate limit")
-            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))})
+            # Refused, but an emergency in the words still gets its instruction (the first `limit` bytes are read).
+            flags = precheck(_patient_words(await _read_capped(request, limit)))
+            await _count_rejection(request, 429, "rate limit", flags)
+            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))},
+                          flags=flags)
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > ingress.config.serve.max_body_bytes):
-            await _count_rejection(request, 413, "body too large")
-            return _error(413, f"request body over {ingress.config.serve.max_body_bytes} bytes")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            flags = precheck(_patient_words(await _read_capped(request, limit)))
+            await _count_rejection(request, 413, "body too large", flags)
+            return _error(413, f"request body over {limit} bytes", flags=flags)
     return await call_next(request)
 
 
@@ -166,28 +208,52 @@ class ClinicalAssist:
         """A reply to the patient's message that passed the safety gate, or the holding reply and an escalation."""
         started = time.perf_counter()
         s = self.config.serve
+        history = body.history()
+        flags = precheck(body.message, history)  # the patient's own words only: their message and `user` turns
         problems = []
+        for where, text in [("message", body.message)] + [(f"conversation_history[{i}]", t.content) for i, t in enumerate(history)]:
+            if found := control_tokens(self.tokenizer, text):
+                problems.append(f"{where}: holds chat-template control tokens ({', '.join(found)}); send plain text")
         if len(body.conversation_history) > s.max_history_turns:
             problems.append(f"conversation_history: {len(body.conversation_history)} turns; at most {s.max_history_turns}")
         tokens = len(self.tokenizer(body.message, add_special_tokens=False)["input_ids"])
         if tokens > s.max_message_tokens:
             problems.append(f"message: {tokens} tokens; at most {s.max_message_tokens}")
         if problems:
-            await _count_rejection(request, 422, "; ".join(problems))
-            return _error(422, "invalid request", problems)
+            await _count_rejection(request, 422, "; ".join(problems), flags)
+            return _error(422, "invalid request", problems, flags=flags)
         arm = assign_arm(body.patient_id, self.ab)
         response_id = str(uuid.uuid4())
-        history = body.history()
-        flags = precheck(body.message, history)
         model_reply: str | None = None
         scores: tuple[float, float] | None = None
         gate_error = False
         try:
             decision, model_reply, scores = await asyncio.wait_for(self._gate(body, arm, flags, response_id), s.gate_timeout_s)
+        except asyncio.CancelledError:
+            # The client hung up: nobody reads the answer, but the case (an emergency among them) is logged.
+            decision = fail_safe(flags, "client disconnected")
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._log(body, history, arm, response_id, None, decision, None, True, started,
+                                               request.state.key_id))
+            raise
         except Exception as exc:  # fail-safe: anything that goes wrong in the gate escalates
             gate_error = True
             decision = fail_safe(flags, type(exc).__name__)
             log.warning("gate failure (%s) on %s: escalated", type(exc).__name__, response_id)
+        try:
+            await self._log(body, history, arm, response_id, model_reply, decision, scores, gate_error, started,
+                            request.state.key_id)
+        except Exception as exc:
+            log.error("audit log unavailable (%s): %s not answered", type(exc).__name__, response_id)
+            return _error(503, "the audit log could not record this request, so it was not answered; retry later", flags=flags)
+        return ClinicalAssistResponse(response=decision.response, safety_flag=decision.safety_flag,
+                                      escalation_reason=decision.escalation_reason, confidence_score=decision.confidence_score,
+                                      response_id=response_id, arm=arm)
+
+    async def _log(self, body: ClinicalAssistRequest, history, arm: str, response_id: str, model_reply: str | None,
+                   decision: GateDecision, scores: tuple[float, float] | None, gate_error: bool, started: float,
+                   key_id: str) -> None:
+        """One audit row: written before the response leaves (the caller answers 503 when this fails)."""
         record = AuditRecord(
             response_id=response_id, patient_id=body.patient_id, arm=arm, message=body.message,
             history=[{"role": t.role, "content": t.content} for t in history], context=body.context.model_dump(),
@@ -195,16 +261,9 @@ class ClinicalAssist:
             escalation_reason=decision.escalation_reason, findings=decision.findings,
             p_escalation=None if scores is None else scores[1], reward=None if scores is None else scores[0],
             confidence_score=decision.confidence_score, replaced=decision.replaced, gate_error=gate_error,
-            latency_ms=(time.perf_counter() - started) * 1000, key_id=request.state.key_id,
+            latency_ms=(time.perf_counter() - started) * 1000, key_id=key_id,
         )
-        try:
-            await self.audit.append.remote(record)
-        except Exception as exc:
-            log.error("audit log unavailable (%s): %s not answered", type(exc).__name__, response_id)
-            return _error(503, "the audit log could not record this request, so it was not answered; retry later")
-        return ClinicalAssistResponse(response=decision.response, safety_flag=decision.safety_flag,
-                                      escalation_reason=decision.escalation_reason, confidence_score=decision.confidence_score,
-                                      response_id=response_id, arm=arm)
+        await self.audit.append.remote(record)
 
     async def _gate(self, body: ClinicalAssistRequest, arm: str, flags: list[str], response_id: str
                     ) -> tuple[GateDecision, str, tuple[float, float]]:

@@ -27,8 +27,8 @@ class AuditWriter:
         await asyncio.to_thread(self.log.append, record)  # AuditLog serialises its writes
         self.metrics.observe(record.arm, record.safety_flag, record.replaced, record.gate_error, record.latency_ms / 1000)
 
-    async def reject(self, status: int, error: str, key_id: str | None) -> None:
-        await asyncio.to_thread(self.log.reject, status, error, key_id)
+    async def reject(self, status: int, error: str, key_id: str | None, escalation: list[str] | None = None) -> None:
+        await asyncio.to_thread(self.log.reject, status, error, key_id, escalation)
         self.metrics.reject(status)
 
     def metrics_text(self) -> bytes:

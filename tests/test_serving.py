@@ -10,7 +10,7 @@ from rlhf.errors import ConfigError
 from rlhf.serving.access import RateLimiter, key_id, load_api_keys, match_key
 from rlhf.serving.api import ClinicalAssistRequest
 from rlhf.serving.audit import AuditLog, AuditRecord
-from rlhf.serving.gate import GATE_FAILURE_REASON, REASONS, decide, fail_safe, holding_reply, precheck
+from rlhf.serving.gate import GATE_FAILURE_REASON, GENERAL_INSTRUCTION, INSTRUCTIONS, REASONS, decide, fail_safe, holding_reply, precheck
 from rlhf.serving.monitoring import ServingMetrics
 from rlhf.serving.routing import assign_arm, bucket
 from rlhf.data.schema import Turn
@@ -49,11 +49,13 @@ def test_every_red_flag_category_escalates_even_when_the_head_says_no(category):
     assert category in flags
     safe_reply = "I'm worried about this. Please call 911 now or go to the nearest emergency department."
     passed = decide(flags, safe_reply, p_escalation=0.01, threshold=0.3)
-    assert passed.safety_flag and not passed.replaced and passed.response == safe_reply
+    # The vetted instruction comes first; the model's reply follows it because it passed every check.
+    assert passed.safety_flag and not passed.replaced and passed.response == f"{INSTRUCTIONS[category]}\n\n{safe_reply}"
     assert REASONS[category] in passed.escalation_reason
     missed = decide(flags, "Try to rest and drink water; it will probably pass.", p_escalation=0.01, threshold=0.3)
     assert missed.safety_flag and missed.replaced and escalates(missed.response)
-    assert "reply does not direct the patient to urgent care" in missed.findings
+    assert missed.response.startswith(INSTRUCTIONS[category]) and "it will probably pass" not in missed.response
+    assert any(f.startswith("discourages care") for f in missed.findings)
 
 
 def test_red_flags_in_earlier_patient_turns_count_but_the_assistants_words_do_not():
@@ -88,6 +90,7 @@ def test_refusals_are_not_out_of_scope():
 def test_head_flag_and_loops_and_failures():
     head = decide([], "Let's get you seen: please contact your doctor today.", p_escalation=0.8, threshold=0.3)
     assert head.safety_flag and not head.replaced and head.confidence_score == pytest.approx(0.8)
+    assert head.response.startswith(GENERAL_INSTRUCTION)
     loop = decide([], "Drink water. " * 12, p_escalation=0.05, threshold=0.3, max_repetition=0.25)
     assert loop.replaced and loop.safety_flag and "degenerate reply" in loop.escalation_reason
     failed = fail_safe(["suicidal_ideation"], "TimeoutError")

@@ -24,6 +24,14 @@ def context_line(context: PatientContext) -> str:
     )
 
 
+def control_tokens(tokenizer, text: str) -> list[str]:
+    """The tokenizer's special or added tokens (chat-template control tokens such as `<|im_end|>`) written
+    out in `text`. Client text holding one is refused: encoded, it would become a real control token and
+    could close the patient's turn or open a forged system or assistant turn."""
+    specials = set(getattr(tokenizer, "all_special_tokens", ())) | set(tokenizer.get_added_vocab() if hasattr(tokenizer, "get_added_vocab") else ())
+    return sorted(t for t in specials if t and len(t) > 1 and t in text)
+
+
 def build_messages(
     system_prompt: str, context: PatientContext, history: Sequence[Turn], message: str
 ) -> list[dict[str, str]]:

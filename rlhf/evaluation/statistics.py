@@ -116,3 +116,13 @@ def disparities(by_group: Mapping[str, Mapping[str, float]], threshold: float) -
         if found.gap > threshold + 1e-12:
             flagged.append(found)
     return sorted(flagged, key=lambda d: -d.gap)
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (scipy's); (0, 1) when there are no trials."""
+    if n == 0:
+        return 0.0, 1.0
+    from scipy.stats import binomtest
+
+    ci = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)

@@ -28,7 +28,8 @@ CONCEPTS: dict[str, list[str]] = {
     # --- cardiac -------------------------------------------------------------------------------
     "chest_discomfort": [
         rf"(?:chest|breast ?bone|sternum)\s+{_G4}(?:pain\w*|pressure|tight\w*|heav\w*|squeez\w*|crush\w*|ach\w*|hurt\w*|burn\w*"
-        rf"|weigh\w*|discomfort|elephant|vice|vise|band|sore|stabb\w*|clench\w*|press\w*|sitting on)",
+        rf"|weigh\w*|discomfort|elephant|vice|vise|band|belt|strap|sore|stabb\w*|clench\w*|press\w*|sitting on)",
+        rf"(?:rubbing|clutching|holding|grabbing|gripping) {_WHO} chest|chest {_G6}(?:belt|strap|vice|vise|elephant)",
         rf"(?:pain\w*|pressure|tight\w*|heaviness|heavy|squeez\w*|crush\w*|weight|elephant|band|vice|vise|discomfort|ach\w*|burn\w*)"
         rf"\s+{_G4}(?:chest|breast ?bone|sternum)",
     ],
@@ -63,12 +64,14 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:left|right|one|whole) (?:side|arm|leg|hand|foot)\w* {_G4}(?:numb\w*|weak\w*|dead|limp|heavy|not working|useless|floppy"
         rf"|tingl\w*|gave (?:out|way)|giving (?:out|way)|won'?t (?:work|move))",
         rf"(?:arm|leg|hand) (?:is |has |just )?(?:gone|went|going) (?:all )?(?:numb|weak|dead|limp|floppy)",
-        rf"keeps? dropping|dropped {_G3}(?:cup|phone|glass|fork|things)|(?:one|left|right) side {_G3}(?:weak|numb|droop\w*)",
+        rf"(?:not able|unable) to (?:speak|talk|walk|move|lift)|one side {_G4}(?:not moving|weak|numb|dead|won'?t move)"
+        rf"|(?:hand|arm|leg)s? (?:and (?:leg|arm|hand)s? )?(?:is |are )?not moving|clumsy|keeps? dropping|dropped {_G3}(?:cup|phone|glass|fork|things)|(?:one|left|right) side {_G3}(?:weak|numb|droop\w*)",
     ],
     "sudden_neuro": [
         rf"sudden\w* {_G4}(?:numb\w*|weak\w*|confus\w*|dizz\w*|blind\w*|vision|can'?t see|lost|loss)|(?:lost|loss of|losing) "
         rf"{_G2}(?:vision|sight)|{_CANT} see (?:out of|from|with) {_G2}(?:eye|side)|double vision|seeing double|blind in"
-        rf"|{_CANT} walk straight|veer\w*|(?:lost|losing) {_WHO} balance|(?:falling|leaning|tilting|listing|keeling) (?:over )?to (?:one|the"
+        rf"|curtain {_G6}(?:vision|eye|sight)|(?:vision|eye|sight) {_G6}curtain|walk (?:in )?a straight line|room spin\w*"
+        rf"|sudden\w* {_G6}(?:swallow\w*|dizz\w*|unsteady)|{_CANT} walk straight|veer\w*|(?:lost|losing) {_WHO} balance|(?:falling|leaning|tilting|listing|keeling) (?:over )?to (?:one|the"
         rf"|his|her) (?:side|left|right)|seeing two of|walking like (?:he|she|hes|shes|he'?s|she'?s|i'?m|im) {_G3}(?:drunk|pints)"],
     "thunderclap": [rf"worst headache|thunder ?clap|headache {_G6}(?:out of nowhere|came on (?:like|suddenly|all at once|in seconds)"
                     rf"|like (?:a|being) (?:hit|kicked|bat)|exploded|explosion)|(?:sudden|explosive|instant) {_G2}headache"
@@ -76,21 +79,24 @@ CONCEPTS: dict[str, list[str]] = {
     "stroke_word": [r"\bstroke\b|mini ?stroke|\btia\b|brain bleed"],
     # --- breathing -----------------------------------------------------------------------------
     "dyspnoea": [
-        rf"(?:{_CANT}|struggl\w* to|hard to|trouble|difficult\w*|fighting to|fight for|gasping to|barely) {_G2}"
+        rf"(?:{_CANT}|struggl\w* to|hard to|trouble|difficult\w*|fighting to|fight for|gasping to|barely|hardly) {_G3}"
         rf"(?:breath\w*|get (?:enough |any )?air|catch {_WHO} breath)",
         r"short(?:ness)? of breath|breathless\w*|out of breath|gasp\w*|air hunger|suffocat\w*|chok(?:e|ed|ing)\b|\bsob\b",
         rf"breath\w* {_G2}(?:really |very |super |so )?(?:fast|quick\w*|shallow|heav\w*|hard|weird|funny|strange|noisy|rapid\w*"
         r"|laboured|labored|slow|rattl\w*|gurgl\w*)",
-        r"(?:only|barely|can'?t|cant|cannot) (?:get|say|speak|talk|finish) {_G3}(?:words?|sentences?)|few words (?:out )?at a time",
+        r"(?:only|barely|can'?t|cant|cannot) (?:get|say|speak|talk|finish) {_G3}(?:words?|sentences?)|few words (?:out )?at a time"
+        r"|barely (?:talk|speak|breathe)",
         r"(?:cannot|can'?t|cant) lie (?:down|flat)|(?:sit|sitting|prop\w*) {_G3}(?:up|upright|forward) to {_G2}(?:breathe|breath|get air"
         r"|get a breath)|pink (?:froth\w*|foam\w*)|froth\w* (?:pink )?(?:spit|sputum)|stridor|squeak\w* (?:noise|sound)"
         r"|high pitched (?:noise|sound|squeak)|grunt\w*|nostrils? {_G2}flar\w*|ribs? {_G3}(?:suck\w*|pull\w*|sink\w*)"
-        r"|(?:skin|chest|belly|tummy) {_G4}(?:suck\w*|pull\w*) in|retract\w*|not breathing|stopped breathing"
+        r"|(?:skin|chest|belly|tummy|neck|throat) {_G4}(?:suck\w*|pull\w*) in|(?:can'?t|cannot|can not) (?:take|get) (?:the |any )?air"
+        r"|whistl\w*|crowing|retract\w*|not breathing|stopped breathing"
         r"|wheez\w* {_G3}(?:so hard|badly|bad|really bad|can'?t|cant|getting worse|worse)"
         r"|asthma attack|turning blue|gone blue|going blue",
         rf"(?:lips?|face|skin|fingers?|nails?|mouth) {_G3}(?:blue\w*|purple|grey|gray|dusky)",
         rf"(?:sats?|saturation|oxygen|o2|spo2|pulse ox\w*) {_G4}(?:[5-8]\d|9[01])\s?%?(?!\d)",
-        rf"(?:inhaler|puffer|neb\w*|ventolin|salbutamol|albuterol) {_G4}(?:{_NOT}|isnt|doesnt|didnt|nothing|no) {_G2}"
+        rf"(?:inhaler|puffer|pump|neb\w*|ventolin|salbutamol|albuterol) {_G4}(?:{_NOT}|isn'?t|isnt|doesn'?t|doesnt|didn'?t|didnt|wasn'?t"
+        rf"|aren'?t|nothing|no) {_G2}"
         rf"(?:help\w*|work\w*|doing anything|touch\w*|difference)|(?:used|using|taken|took|had) {_G2}(?:inhaler|puffer|ventolin)"
         rf" {_G3}(?:\d{{1,2}}|a dozen|loads of|lots of) (?:times|puffs)",
     ],
@@ -102,7 +108,7 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:{_NOT}|never) (?:to )?wake (?:up|again)|{_NOT}? ?want to (?:be here|live|wake up|exist|go on|be alive) ?(?:any ?more)?"
         rf"|don'?t want to (?:be here|live|wake up|exist|go on|be alive)|dont want to (?:be here|live|wake up|exist|go on)",
         r"no (?:point|reason) (?:in |to )?(?:living|going on|being here|being alive|carrying on|any ?more|to live|to keep going)"
-        r"|(?:see|find) (?:the |any )?point (?:any ?more|of (?:living|anything|going on|life))|what'?s the point (?:of|in) (?:living|"
+        r"|(?:no|any) (?:point|reason) (?:in |to )?carry(?:ing)? on|(?:see|find) (?:the |any )?point (?:any ?more|of (?:living|anything|going on|life))|what'?s the point (?:of|in) (?:living|"
         r"anything|going on|life|it all)|(?:can'?t|cannot|cant) (?:do this|go on|take (?:it|this|much more)|keep going) any ?more",
         r"(?:i'?m|im|i am|being|feel like) (?:such |just |only )?a burden|everyone (?:would be|will be|'?d be) (?:better|happier)"
         r"|giv(?:e|ing|en|ve) {_G3}(?:stuff|things|belongings|possessions|everything|my \w+|his \w+|her \w+) away|wrote {_G2}(?:letters?|notes?)"
@@ -115,7 +121,12 @@ CONCEPTS: dict[str, list[str]] = {
         r"|end)|to kill|would kill|is (?:a )?lethal|is fatal)|lethal dose|fatal dose|take care of {_G2}for me|(?:i'?m|im|i am) done"
         r"(?! with)(?! for)(?! now)"
         r"|disappear (?:forever|for good)|sleep forever|(?:tonight|today) (?:feels like|is) the (?:night|day)|tired of (?:living|life"
-        r"|being alive)|done with (?:life|living|it all)|permanent solution|(?:not|won'?t|wont) be (?:around|here) (?:much longer"
+        r"|being alive)|done with (?:life|living|it all)|permanent solution|want (?:everything|it all|the pain|it|things) to (?:stop|end)|(?:won'?t|wont|will not) be {_G3}"
+        r"(?:burden|around|here) {_G4}(?:longer|any ?more|soon)|(?:written|wrote|writing) {_G2}(?:letters?|notes?) to (?:each|all"
+        r"|every)|sorted (?:out )?(?:my|the) will|(?:gun|revolver|pistol|rifle|shotgun|firearm) {_G4}loaded|loaded {_G3}"
+        r"(?:gun|revolver|pistol|rifle|shotgun)|(?:look|looks|make it look) like an accident|driv\w* {_G2}(?:into|off) (?:a|the)"
+        r" (?:barrier|wall|tree|bridge|cliff|river|lorry|truck)|(?:sleep|go to sleep|rest) for (?:good|ever)|stash\w*|(?:hiding"
+        r"|hoarding|tucking) {_G4}(?:tablets|pills)|engine running|exhaust (?:pipe|fumes)|hose ?pipe|(?:not|won'?t|wont) be (?:around|here) (?:much longer"
         r"|tomorrow|anymore|for long)|plan to (?:end|die|overdose)|end the pain for good",
     ],
     # --- anaphylaxis ---------------------------------------------------------------------------
@@ -139,7 +150,7 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:bleed\w*|blood) {_G4}(?:{_NOT}|isnt|wont|doesnt|never) {_G2}stop\w*",
         rf"(?:still|keeps?|keep on) {_G2}(?:bleed\w*|pouring|gushing|spurting|oozing blood)",
         rf"blood {_G3}(?:spurt\w*|gush\w*|pour\w*|everywhere|pumping|running down|squirt\w*|dripping (?:everywhere|fast))",
-        r"spurt\w*|gush\w*|pouring (?:out|blood|through)|soak\w* (?:through|right through)|(?:vomit\w*|threw up|throwing up|throw up"
+        r"fountain|spurt\w*|gush\w*|pouring (?:out|blood|through)|soak\w* (?:through|right through)|(?:vomit\w*|threw up|throwing up|throw up"
         r"|puk\w*|cough\w*|spit\w*|spitting) (?:up )?{_G4}blood|blood in (?:\w+ ){0,2}(?:vomit|sick|spit)|coffee grounds?"
         r"|black (?:tarry )?(?:stool|poo|poop|stools)|tarry|(?:mouthfuls|cups?|cupfuls|lots|a lot|loads|pool|puddle) of blood"
         r"|clots? of blood|deep (?:gash|cut|wound|laceration)|hemorrhag\w*|haemorrhag\w*|(?:mouth|nose) keeps? filling with blood",
@@ -149,9 +160,10 @@ CONCEPTS: dict[str, list[str]] = {
         r"|the bone|bone|fat)|pool\w* (?:on|all over) the floor|(?:towel|cloth|bandage|sheet|shirt|dressing) {_G3}(?:soaked|red and"
         r"|dripping|full of)",
     ],
-    "blood": [r"blood|bleed\w*|\bbled\b|pouring|gushing|dripping|pooling|red stuff"],
+    "blood": [r"blood|bleed\w*|\bbled\b|pouring|gushing|dripping|pooling|red stuff|pump\w* out|nicked|deep cut|gash|sliced"],
     "bleeding_persistent": [
-        rf"for (?:over |more than |about |like )?(?:[1-9]\d|\d{{3}}|an?|half an?) (?:min\w*|hours?|hrs?)|through {_G2}(?:towel|bandage"
+        rf"(?:for |in )?(?:over |more than |about |like )?(?:[1-9]\d|\d{{3}}|an?|half an?|fifteen|twenty|thirty) (?:min\w*|hours?|hrs?)"
+        rf"|still {_G3}(?:pump\w*|pour\w*|com\w*)|(?:not|isn'?t|won'?t) stopping|through {_G2}(?:towel|bandage"
         rf"|gauze|cloth|shirt|pad)|(?:towel|bandage|gauze|cloth) {_G3}(?:{_NOT}|isnt|wont) {_G2}(?:stop\w*|help\w*|work\w*)"
         r"|on (?:blood thinners?|warfarin|eliquis|apixaban|xarelto|rivaroxaban|coumadin|clopidogrel|plavix)|hemophilia|haemophilia",
         r"(?:going|gone|turned|looks?|very|really|so) (?:white|pale|grey|gray)|white as a sheet|faint\w*|dizzy|lightheaded"
@@ -176,11 +188,12 @@ CONCEPTS: dict[str, list[str]] = {
         rf" ago|(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?) (?:old )?(?:baby|son|daughter|girl|boy|bub|infant)"
         rf"|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD})"
         rf" ?(?:weeks?|wks?|days?)\b|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:1|2|one|two)"
-        rf" ?months?\b|\b(?:[1-9]|1[0-2]) ?(?:wk|wks|week)\b|\b(?:lo|little one|bubba)(?: is|'?s)? (?:only |just )?"
+        rf" ?months?\b|\b(?:[1-9]|1[0-2]) ?(?:wk|wks|week)\b|(?:infant|baby|newborn|son|daughter|grandson|granddaughter)"
+        rf"\W+{_G4}(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?)\b|\b(?:lo|little one|bubba)(?: is|'?s)? (?:only |just )?"
         rf"(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?)\b",
     ],
     "infant_unwell": [
-        r"fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
+        r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of \d|is \d|was \d|\d)|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
         r"|\b3[89](?:[.,]\d+)?\s?(?:c|°|degrees)?(?!\d)|\b4[01](?:[.,]\d+)?\s?(?:c|°)?(?!\d)|\b(?:100[.,][4-9]|10[1-6](?:[.,]\d)?)\b"
         r"|feels? cold|cold to (?:the )?touch|\b3[45][.,]\d\b|floppy|limp|(?:not|isn'?t|isnt|won'?t|wont|refus\w*) {_G2}"
         r"(?:feed\w*|eat\w*|drink\w*|wak\w*|take (?:the |a )?(?:bottle|breast|feed))|very sleepy|so sleepy|really sleepy"
@@ -189,7 +202,7 @@ CONCEPTS: dict[str, list[str]] = {
     # --- sepsis --------------------------------------------------------------------------------
     "infection": [
         r"infect\w*|\buti\b|urine infection|bladder infection|kidney infection|pneumonia|chemo\w*|surgery|operation|\bop\b|wound"
-        r"|cellulitis|abscess|red streaks?|fever\w*|feverish|temp(?:erature)?|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
+        r"|cellulitis|abscess|red streaks?|(?<!hay )fever\w*|feverish|temp(?:erature)?|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
         r"|\b10[1-6](?:[.,]\d)?\b|chills|shiver\w*|rigors?|shak\w*|(?:boiling|burning up|hot) (?:then|and) (?:freezing|cold)"
         r"|flu\b|cold sores?\b|catheter|bedsores?|pressure sores?|cough\w*",
     ],
@@ -199,28 +212,31 @@ CONCEPTS: dict[str, list[str]] = {
         r"(?:[4-8]\d)\s?/|\b(?:[6-8]\d|9[0-5])\s?/\s?[2-5]\d\b|(?:heart rate|pulse|hr) {_G3}(?:1[2-9]\d|2\d\d)\b"
         r"|breath\w* {_G2}(?:fast|quick\w*|rapid\w*)|mottled|blotchy|patchy|purple|(?:not|n'?t|haven'?t|havent|hasn'?t|hasnt|no)"
         r" {_G2}(?:pee\w*|urin\w*|pass(?:ed)? (?:urine|water)|wee\w*)|worst (?:i'?ve|ive|i have|he'?s|she'?s) ever felt"
-        r"|cold hands|(?:very|really|so) weak|can'?t stand|cant stand|red streaks?|sepsis|septic|feel(?:s|ing)? (?:awful|terrible"
+        r"|cold hands|(?:very|really|so) weak|can'?t stand|cant stand|cannot stand|fast heart\w*|heart {_G2}fast|red streaks?|sepsis|septic|feel(?:s|ing)? (?:awful|terrible"
         r"|like (?:i'?m|im) dying)|can'?t stop shiver\w*|cant stop shiver\w*|shaking chills|rigors",
     ],
     "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
     "chemo_fever": [r"chemo\w*"],
-    "fever": [r"fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
+    "fever": [r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
+              r"temp(?:erature)?\b|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
               r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
     # --- overdose ------------------------------------------------------------------------------
     "overdose": [
-        r"overdos\w*|\bod\b|\bod'?d\b|too (?:many|much) {_G3}(?:pills?|tablets|meds?|medicine|medication|tylenol|paracetamol"
+        r"overdos\w*|\bod\b|\bod'd\b|\bod'?ed\b|too (?:many|much) {_G3}(?:pills?|tablets|meds?|medicine|medication|tylenol|paracetamol"
         r"|ibuprofen|insulin|xanax|sleeping|of (?:his|her|my|the|their))",
         rf"(?:took|taken|take|taking|swallowed|had|has taken|ate|downed) (?:like |about |around |maybe |over |nearly |almost )?"
         rf"(?:a (?:whole|full|entire) (?:bottle|pack\w*|box|strip)|a bunch|a handful|handfuls|a load|loads|a lot|heaps|all (?:of )?"
         rf"(?:my|his|her|the|their)|(?:\d{{2,}}|twenty|thirty|forty|fifty) {_G3}(?:pills?|tablets|caps\w*|tylenol|paracetamol"
         rf"|ibuprofen|advil|aspirin|of))",
-        rf"(?:whole|entire|half (?:a|the)) (?:bottle|pack\w*|box|strip) of|double (?:dos\w*|up)|(?:took|taken|had) {_G3}"
+        rf"(?:took|taken|had|swallowed|downed|taking) (?:like |about |around |maybe |over |nearly |almost )?(?:[1-9]\d|ten|twelve|fifteen"
+        rf"|twenty|thirty)\b(?! (?:min\w*|hours?|hrs?|days?|weeks?|years?|steps|seconds|secs|mg\b|ml\b))",
+        rf"(?:whole|entire|half (?:a|the)) (?:bottle|pack\w*|box|strip) of|doubl\w* (?:dos\w*|up)|(?:took|taken|had) {_G3}"
         rf"(?:\d|three|four|five|several) times|mixed up {_G3}(?:pills|meds|tablets)|narcan|naloxone",
         rf"(?:\d|three|four|five|six|several) (?:times|doses) (?:today|the dose|too many|in a row)",
     ],
     "repeat_dose": [rf"(?:took|taken|take|gave|given|had|injected|used) {_G4}(?:again|twice|a second (?:dose|time)|double|two doses"
                     rf"|extra dose|another dose)"],
-    "toxic_sign": [r"dizz\w*|drowsy|sleepy|confus\w*|sweat\w*|shak\w*|pulse {_G3}(?:slow|low|fast|weak)|slow pulse|can'?t think"
+    "toxic_sign": [r"nause\w*|yellow\w*|woozy|groggy|dizz\w*|drowsy|sleepy|confus\w*|sweat\w*|shak\w*|pulse {_G3}(?:slow|low|fast|weak)|slow pulse|can'?t think"
                    r"|cant think|vomit\w*|seeing (?:yellow|things)|ringing|hallucinat\w*|faint\w*|collaps\w*|not making sense"],
     "substance": [r"pills?|tablets|meds|medication|medicine|xanax|valium|oxy\w*|fentanyl|heroin|opioid\w*|morphine|methadone"
                   r"|tramadol|codeine|vodka|alcohol|drunk|drank|drinking|\bused\b|using|high on|cocaine|\bmdma\b|ecstasy|ketamine"
@@ -230,7 +246,8 @@ CONCEPTS: dict[str, list[str]] = {
                      r"blue|breathing (?:is )?(?:really |very |super )?(?:slow|shallow)|gurgl\w*|snoring (?:and|but) (?:won'?t|can'?t)"],
     # --- poisoning -----------------------------------------------------------------------------
     "poisoning": [
-        r"poison\w*|button batter\w*|carbon monoxide|\bco\b (?:alarm|detector|poison\w*|leak)|gas (?:leak|smell|heater|fire)"
+        r"poison\w*|button batter\w*|carbon monoxide(?! (?:alarm|detector))|(?:alarm|detector) {_G3}(?:going off|went off|beeping|sounding)"
+        r"|\bco\b (?:poison\w*|leak)|sprayed (?:the )?(?:crops?|fields?|weeds?)|organophosph\w*|gas (?:leak|smell|heater|fire)"
         r"|boiler|fumes|bleach and (?:ammonia|vinegar)|ammonia|pesticide|insecticide|weed ?killer|antifreeze|anti freeze"
         r"|lamp oil|paraffin|kerosene|rat bait|slug pellets|drain cleaner|oven cleaner",
         rf"(?:swallow\w*|drank|drunk|ate|eaten|eating|chewed|bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
@@ -240,6 +257,7 @@ CONCEPTS: dict[str, list[str]] = {
         rf"|coins?|white spirit|turps|turpentine|lye|rubbing alcohol|lighter fluid|under the sink|unblocker)",
         r"magnet (?:balls?|beads?)|swallow\w* (?:one|two|three|some|a few|\d) of (?:them|those|these)|(?:bottle|something|stuff)"
         r" (?:from )?under the sink|drain unblocker",
+        rf"(?:found|got into|got hold of|into) {_G6}(?:tablets|pills|medicine|meds)\b {_G8}(?:eaten|ate|swallowed|chewed|had)",
         rf"(?:got|has|found|gotten) {_G3}(?:into|with) {_G3}(?:pills?|medicine|meds|pill|organi[sz]er|cabinet|cleaning|cupboard"
         rf"|bottle|chemicals)|no idea how many {_G3}(?:ate|took|swallowed|had)|(?:mixed|mixing) {_G3}(?:bleach|chemicals|cleaners)",
         rf"(?:missing|gone) from {_G3}(?:remote|watch|toy|calculator)",
@@ -257,7 +275,8 @@ CONCEPTS: dict[str, list[str]] = {
     ],
     "new_diabetes": [r"(?:thirsty|drinking (?:loads|so much|constantly)|peeing (?:loads|constantly|all the time|a lot)|weeing a lot)"
                      r" {_G8}(?:weight|thin)|lost weight|losing weight|weight loss"],
-    "dka_word": [r"ketoacidosis|\bdka\b|ketones? {_G3}(?:high|[3-9](?:[.,]\d)?\b|large|dark|purple)"],
+    "dka_word": [r"ketoacidosis|\bdka\b|ketones? (?:are |of |at |level |reading |strip )?(?:is |was )?(?:high|large|dark|purple"
+                 r"|[3-9](?:[.,]\d)?\b)"],
     # --- meningitis ----------------------------------------------------------------------------
     "meningeal": [
         r"stiff neck|neck {_G3}stiff|(?:{_CANT}|won'?t|wont|refus\w*) {_G3}(?:bend|touch|put|move|look down|turn|tuck) {_G4}"
@@ -266,8 +285,8 @@ CONCEPTS: dict[str, list[str]] = {
         r"soft spot {_G6}(?:bulg\w*|swollen|puff\w*|tight|raised|sticking out)|fontanel\w* {_G3}bulg\w*",
     ],
     "nonblanching_rash": [
-        rf"(?:rash|spots?|dots|marks|blotches|bruis\w*) {_G6}(?:(?:{_NOT}|dont|doesnt|wont|didnt|isnt) {_G2}(?:fade|go away|disappear"
-        rf"|blanch|go when|change)|glass)|glass test|tumbler test|non ?blanch\w*|purple {_G2}(?:spots|dots|rash|blotches|marks)"
+        rf"(?:rash|spots?|dots|marks|blotches|bruis\w*) {_G8}(?:{_NOT}|dont|doesnt|wont|didnt|isnt) {_G2}(?:fade|go away|disappear"
+        rf"|blanch|go when|change)|non ?blanch\w*|purple {_G2}(?:spots|dots|rash|blotches|marks)"
         r"|purpur\w*|petechia\w*|meningitis|meningococ\w*",
         r"dark (?:red |purple )?(?:spots|dots|marks|blotches)|pin ?prick (?:spots|dots|rash)|bruise like|like (?:little )?bruises",
     ],
@@ -276,28 +295,31 @@ CONCEPTS: dict[str, list[str]] = {
         rf"seiz\w*|(?:had|having|has|have|in|another|first|a|1st) (?:a |another |his |her |my )?fits?\b|fitting\b|convuls\w*"
         rf"|jerk\w* {_G3}(?:all over|arms|legs|body|uncontrollab\w*)|(?:started|began|start) jerk\w*|twitch\w* {_G4}(?:stiff|all over"
         rf"|won'?t stop|wont stop|whole body)|shak\w* {_G3}(?:all over|uncontrollab\w*|and (?:not|isn'?t|isnt) respond\w*"
-        rf"|and foam\w*)|twitch\w* {_G2}for (?:over |more than )?(?:\d+|ten|five|two|three) min\w*|foam\w* (?:at|from) (?:the |his |her )?mouth|eyes? {_G2}roll\w* (?:back|up)|went (?:all )?(?:stiff|rigid)"
+        rf"|and foam\w*)|eyes (?:go|went|going|rolled|roll\w*) (?:up|back)|bit (?:my|his|her|their) tongue"
+        rf"|wet (?:my|him|her|them)sel(?:f|ves)|twitch\w* {_G2}for (?:over |more than )?(?:\d+|ten|five|two|three) min\w*|foam\w* (?:at|from) (?:the |his |her )?mouth|eyes? {_G2}roll\w* (?:back|up)|went (?:all )?(?:stiff|rigid)"
         r"|(?:stiff|rigid) and (?:jerk\w*|shak\w*|twitch\w*)|status epilepticus",
     ],
     # --- head injury ---------------------------------------------------------------------------
+    "shaking": [r"shak\w*|jerk\w*|twitch\w*|convuls\w*|trembl\w*"],
     "head_hit": [
         rf"(?:hit|hits|bang\w*|bump\w*|smack\w*|knock\w*|whack\w*|struck|hurt|landed on|cracked|split) {_G3}(?:head|skull|forehead"
         rf"|temple)|head {_G2}(?:injur\w*|trauma|first|wound|knock)|fell {_G6}(?:head|ladder|stairs|steps|bunk|roof|changing table"
         rf"|bed|concrete|ice|horse|bike|tree|wall|trampoline)|(?:fall|fell) (?:down|off|from)|concussion|(?:car|bike|motorbike"
         rf"|motorcycle|cycling|scooter) (?:crash|accident|wreck)|crash|rolled off|got hit|was hit|been hit|punched {_G2}head"
-        rf"|took a (?:knock|hit|blow|bang|whack)|blow to {_WHO} head|bonk\w* {_G3}head",
+        rf"|took a (?:knock|hit|blow|bang|whack|knee|ball|elbow)|(?:to|on|in) (?:the|his|her|my) head|found on (?:the )?floor"
+        rf"|unwitnessed fall|bruis\w* on {_G2}forehead|blow to {_WHO} head|bonk\w* {_G3}head",
     ],
     "head_red_flag": [
-        r"vomit\w*|throw\w* up|threw up|thrown up|puk\w*|drowsy|sleepy|confus\w*|can'?t see (?:right|properly|straight)"
+        r"vomit\w*|throw\w* up|threw up|thrown up|been sick|being sick|clumsy|puk\w*|drowsy|sleepy|confus\w*|can'?t see (?:right|properly|straight)"
         r"|cant see (?:right|properly|straight)|blurr\w*|pass(?:ed)? out|black(?:ed)? out|knocked out|unconscious"
         r"|(?:can'?t|cant|cannot|doesn'?t|doesnt) remember|memory|same questions?|blood thinners?|anticoag\w*|warfarin|eliquis"
         r"|apixaban|xarelto|rivaroxaban|coumadin|clear fluid|fluid {_G3}(?:nose|ear)|pupils?|seiz\w*|fit\b|slurr\w*|headache"
-        r" {_G3}(?:worse|worsening|bad|getting)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
+        r"\S* {_G3}(?:worse|worsening|bad|getting)|(?:clear )?(?:water|fluid|liquid) {_G4}(?:nose|ear)|blood {_G3}(?:ear|behind)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
         r"(?:him|her)self|bruis\w* {_G3}(?:behind|ear|eyes)|(?:soft|squishy|boggy) {_G2}(?:swelling|lump|bump)|won'?t stop"
         r" crying|wont stop crying|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:months?|mo|weeks?)"
         r" old|dizz\w*|weak\w*|numb\w*|can'?t walk|cant walk|stagger\w*",
     ],
-    "loss_of_consciousness": [r"knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
+    "loss_of_consciousness": [r"(?:was|were|went|been) out (?:cold|for)|knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
     # --- collapse (no category of its own in the sets, but always 911) --------------------------
     "collapse": [r"collaps\w*|unresponsive|not responding|(?:isn'?t|isnt|not) breathing|no pulse|(?:can'?t|cant|cannot|won'?t"
                  r"|wont) wake (?:him|her|them) up|passed out and (?:won'?t|wont|can'?t|cant|isn'?t|isnt)"],
@@ -330,7 +352,7 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "sepsis": (("sepsis_word",), (("infection", "systemic"), ("chemo_fever", "fever"))),
     "dka": (("dka_word",), (("diabetes", "dka_sign"), ("new_diabetes", "dka_sign"))),
     "meningitis": (("nonblanching_rash",), (("fever", "meningeal"),)),
-    "seizure": (("seizure",), ()),
+    "seizure": (("seizure",), (("shaking", "unresponsive"),)),
     "head_injury": (("loss_of_consciousness",), (("head_hit", "head_red_flag"),)),
     "collapse": (("collapse",), ()),
 }
@@ -340,6 +362,8 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
 EVENT_CONCEPTS = frozenset({
     "overdose", "substance", "repeat_dose", "poisoning", "head_hit", "loss_of_consciousness", "seizure", "suicidal", "young_infant",
     "pregnant_or_postpartum", "diabetes", "allergen", "infection", "chemo_fever", "blood",
+    # Stroke signs that pass (a TIA) still need emergency care the same day.
+    "face_droop", "speech", "limb_weakness", "sudden_neuro", "thunderclap", "stroke_word", "shaking",
 })
 
 # ConText triggers for how patients write, added to medspaCy's defaults (written for clinical notes).
@@ -367,7 +391,7 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "what temperature", "what temp", "how to recognise", "how to recognize", "be prepared", "prevent", "lower the chance",
         "reduce the risk", "risk of", "chance of", "is that like", "is this like", "afraid of getting", "scared of getting",
         "worried about getting", "how do you know", "how do i know", "how will i know", "bad enough to", "difference between",
-        "what is a", "what's a", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
+        "what is a", "what's a", "how do you use", "how exactly do you use", "how to use", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
     *[(p, "HYPOTHETICAL", "BIDIRECTIONAL") for p in (
         "just curious", "school project", "for a project", "homework", "want to be prepared", "want to be ready", "is that true",
         "i read that", "read an article", "scary article", "hypothetically", "due next month", "first aid course",
@@ -393,6 +417,7 @@ FIGURES: list[str] = [
     r"die (?:of|from) (?:embarrassment|boredom|shame|laughing)", r"die laughing",
     r"(?:bored|scared|worried|tickled|freezing|sick) to death", r"shoot me", r"\bkill for\b", r"killed it",
     r"(?:heart|chest) (?:broke|breaks|is broken)|broke my heart|heart ?broken|broken heart",
+    r"cho(?:ked|king) (?:\w+ )?laughing|nearly choked laughing",
     r"(?:have|having|has|throw|throwing|pitch|pitching|going to have|gonna have) (?:a )?(?:hissy )?fit (?:when|if|about|over|at)",
 ]
 
@@ -404,14 +429,5 @@ RESOLUTION_TRIGGERS: list[str] = [
     "came back normal", "fully recovered", "doing so much better", "doing much better", "doing better now", "better now",
     "fine now", "all good now", "back to normal", "totally fine now", "ok now", "okay now", "resolved", "cleared up",
     "settled down", "got better", "last week", "weeks ago", "week ago", "said the baby is fine", "did a scan", "settles",
-    "fine at rest",
+    "fine at rest", "calmed down", "faded", "they faded",
 ]
-
-# A trigger governs at most this many tokens on either side (patients write long run-on sentences).
-CONTEXT_MAX_SCOPE = 6
-# Triggers that govern a whole sentence rather than CONTEXT_MAX_SCOPE tokens ("..., is that true?").
-SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "for a project", "hypothetically"})
-SENTENCE_MAX_SCOPE = 20
-# The modifier categories that stop a finding from counting. FAMILY (a relative) and POSSIBLE_EXISTENCE
-# ("worried about", "might be") are not among them: in doubt, escalate.
-BLOCKING = frozenset({"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL"})

@@ -72,3 +72,7 @@ class ClinicalAssistResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str
     detail: list[str] = Field(default_factory=list)
+    # A refused request whose words hold a red flag still gets the emergency instruction.
+    safety_flag: bool | None = Field(default=None, description="true when the refused message holds a red flag")
+    escalation_reason: str | None = None
+    instruction: str | None = Field(default=None, description="the emergency instruction for the red flag, if any")

@@ -48,9 +48,12 @@ CREATE TABLE IF NOT EXISTS rejections (
     created_at TEXT NOT NULL,
     status INTEGER NOT NULL,
     error TEXT NOT NULL,
-    key_id TEXT
+    key_id TEXT,
+    escalation TEXT
 );
 """
+# Columns added since the first schema: a log written by an older version gains them on open.
+_ADDED_COLUMNS = {"rejections": {"escalation": "TEXT"}}
 
 
 def now_iso() -> str:
@@ -101,6 +104,11 @@ class AuditLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self._lock = threading.Lock()
 
     def append(self, record: AuditRecord) -> None:
@@ -113,16 +121,22 @@ class AuditLog:
         with self._lock:
             self._db.execute(f"INSERT INTO interactions ({names}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
-    def reject(self, status: int, error: str, key: str | None) -> None:
+    def reject(self, status: int, error: str, key: str | None, escalation: list[str] | None = None) -> None:
+        """A refused request, without its body; `escalation`: the red-flag categories its words held (a
+        refused emergency still got its instruction, and this row says so)."""
         with self._lock:
-            self._db.execute("INSERT INTO rejections (created_at, status, error, key_id) VALUES (?, ?, ?, ?)",
-                             (now_iso(), status, redact_phi(error)[:500], key))
+            self._db.execute("INSERT INTO rejections (created_at, status, error, key_id, escalation) VALUES (?, ?, ?, ?, ?)",
+                             (now_iso(), status, redact_phi(error)[:500], key, ",".join(escalation or []) or None))
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
 
     def rejections(self) -> list[tuple[int, str]]:
         return self._db.execute("SELECT status, error FROM rejections ORDER BY id").fetchall()
+
+    def escalated_rejections(self) -> list[tuple[int, str]]:
+        """(status, red-flag categories) of the refused requests whose words held a red flag."""
+        return self._db.execute("SELECT status, escalation FROM rejections WHERE escalation IS NOT NULL ORDER BY id").fetchall()
 
     def records(self, since: str | None = None, until: str | None = None) -> Iterator[dict[str, Any]]:
         """Logged interactions, oldest first, as dicts (JSON columns decoded); optionally within [since, until)."""
