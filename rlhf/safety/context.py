@@ -24,7 +24,10 @@ from rlhf.safety.normalize import variants
 # A trigger governs at most this many tokens on either side (patients write long run-on sentences).
 MAX_SCOPE = 6
 # Triggers that govern a whole sentence rather than MAX_SCOPE tokens ("..., is that true?").
-SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "for a project", "hypothetically"})
+SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "for a project", "hypothetically", "first aid",
+                            "look out for", "looking out for", "watch out for", "watch for", "we are prepared",
+                            "i like to be prepared", "letter home", "many years ago",
+                            "difference between", "what's the difference", "whats the difference"})
 SENTENCE_MAX_SCOPE = 20
 # The modifier categories that stop a finding from counting. FAMILY (a relative) and POSSIBLE_EXISTENCE
 # ("worried about", "might be") are not among them: in doubt, escalate.

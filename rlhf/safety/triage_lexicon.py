@@ -19,6 +19,7 @@ def _gap(n: int) -> str:
 
 
 _G2, _G3, _G4, _G6, _G8 = _gap(2), _gap(3), _gap(4), _gap(6), _gap(8)
+_G3N = r"(?:(?!(?:not|isn'?t|isnt|no|never|wasn'?t|wasnt|aren'?t)\b)\S+\s+){0,3}?"
 _WHO = r"(?:my|his|her|their|the|our|your|ur|a)"
 _NOT = r"(?:not|n'?t|never|nt)"
 _CANT = r"(?:can'?t|cant|cannot|can not|couldn'?t|couldnt|unable to|won'?t|wont)"
@@ -27,18 +28,19 @@ _NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)
 CONCEPTS: dict[str, list[str]] = {
     # --- cardiac -------------------------------------------------------------------------------
     "chest_discomfort": [
-        rf"(?:chest|breast ?bone|sternum)\s+{_G4}(?:pain\w*|pressure|tight\w*|heav\w*|squeez\w*|crush\w*|ach\w*|hurt\w*|burn\w*"
+        rf"(?:ches+t|breast ?bone|sternum)\S*\s+{_G4}(?:pain\w*|pane|pian|pressure|tight\w*|heav\w*|squeez\w*|crush\w*|ach\w*|hurt\w*|burn\w*"
         rf"|weigh\w*|discomfort|elephant|vice|vise|band|belt|strap|sore|stabb\w*|clench\w*|press\w*|sitting on)",
-        rf"(?:rubbing|clutching|holding|grabbing|gripping) {_WHO} chest|chest {_G6}(?:belt|strap|vice|vise|elephant)",
+        rf"elephant (?:standing|sitting|on)|(?:rubbing|clutching|holding|grabbing|gripping) {_WHO} chest|chest {_G6}(?:belt|strap|vice|vise|elephant)",
         rf"(?:pain\w*|pressure|tight\w*|heaviness|heavy|squeez\w*|crush\w*|weight|elephant|band|vice|vise|discomfort|ach\w*|burn\w*)"
         rf"\s+{_G4}(?:chest|breast ?bone|sternum)",
     ],
     "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina"],
+    "heart_pain": [rf"(?:pain|ache|pressure|hurt\w*) {_G3}(?:in|on) (?:the|my|his|her) heart|heart {_G2}(?:pain|hurt\w*|ache\w*)"],
     "nitro": [r"nitro\w*|\bgtn\b|glyceryl"],
     "radiating": [rf"(?:left arm|down {_WHO} (?:left )?arm|(?:in|into|to|up) {_WHO} jaw|jaw (?:pain|ache|hurt\w*)"
                   rf"|between {_WHO} shoulder ?blades|upper back|(?:both|left) arms? {_G3}(?:heavy|weird|numb|ache|aching|tingl\w*|funny))"
                   r"|indigestion {_G6}(?:worse|worst|never|not going|won'?t go)"],
-    "autonomic": [r"sweat\w*|clammy|cold sweat|grey|gray|ashen|pale|nause\w*|sick to (?:my|his|her) stomach|short(?:ness)? of breath"
+    "autonomic": [r"throw\w* up|throwin|vomit\w*|puk\w*|catch (?:my |his |her )?breath|breth|white like|sweat\w*|clammy|cold sweat|grey|gray|ashen|pale|nause\w*|sick to (?:my|his|her) stomach|short(?:ness)? of breath"
                   r"|breathless|out of breath|faint\w*|lightheaded|light headed|dizzy"],
     "racing_heart": [rf"heart (?:is |was |keeps |has been )?{_G3}(?:racing|pounding|going|beating|thumping|flutter\w*|skipp\w*"
                      rf"|irregular|all over|hammering|jumping)|palpitation\w*|pulse (?:is |of |at )?(?:like |about |around )?"
@@ -70,6 +72,7 @@ CONCEPTS: dict[str, list[str]] = {
     "sudden_neuro": [
         rf"sudden\w* {_G4}(?:numb\w*|weak\w*|confus\w*|dizz\w*|blind\w*|vision|can'?t see|lost|loss)|(?:lost|loss of|losing) "
         rf"{_G2}(?:vision|sight)|{_CANT} see (?:out of|from|with) {_G2}(?:eye|side)|double vision|seeing double|blind in"
+        rf"|sudden onset|{_CANT} see {_G3}(?:left|right|one) side|walking into (?:door|things|walls|furniture)"
         rf"|curtain {_G6}(?:vision|eye|sight)|(?:vision|eye|sight) {_G6}curtain|walk (?:in )?a straight line|room spin\w*"
         rf"|sudden\w* {_G6}(?:swallow\w*|dizz\w*|unsteady)|{_CANT} walk straight|veer\w*|(?:lost|losing) {_WHO} balance|(?:falling|leaning|tilting|listing|keeling) (?:over )?to (?:one|the"
         rf"|his|her) (?:side|left|right)|seeing two of|walking like (?:he|she|hes|shes|he'?s|she'?s|i'?m|im) {_G3}(?:drunk|pints)"],
@@ -81,21 +84,23 @@ CONCEPTS: dict[str, list[str]] = {
     "dyspnoea": [
         rf"(?:{_CANT}|struggl\w* to|hard to|trouble|difficult\w*|fighting to|fight for|gasping to|barely|hardly) {_G3}"
         rf"(?:breath\w*|get (?:enough |any )?air|catch {_WHO} breath)",
-        r"short(?:ness)? of breath|breathless\w*|out of breath|gasp\w*|air hunger|suffocat\w*|chok(?:e|ed|ing)\b|\bsob\b",
+        r"short(?:ness)? of breath|breathless\w*|out of breath|gasp\w*|air hunger|suffocat\w*|chok\w*|\bsob\b",
         rf"breath\w* {_G2}(?:really |very |super |so )?(?:fast|quick\w*|shallow|heav\w*|hard|weird|funny|strange|noisy|rapid\w*"
         r"|laboured|labored|slow|rattl\w*|gurgl\w*)",
         r"(?:only|barely|can'?t|cant|cannot) (?:get|say|speak|talk|finish) {_G3}(?:words?|sentences?)|few words (?:out )?at a time"
         r"|barely (?:talk|speak|breathe)",
         r"(?:cannot|can'?t|cant) lie (?:down|flat)|(?:sit|sitting|prop\w*) {_G3}(?:up|upright|forward) to {_G2}(?:breathe|breath|get air"
-        r"|get a breath)|pink (?:froth\w*|foam\w*)|froth\w* (?:pink )?(?:spit|sputum)|stridor|squeak\w* (?:noise|sound)"
+        r"|get a breath)|breathing through a (?:drinking )?straw|every breath {_G3}(?:fight|struggle|effort|battle)"
+        r"|sitting (?:bolt )?upright|pink (?:froth\w*|foam\w*)|froth\w* (?:pink )?(?:spit|sputum)|stridor|squeak\w* (?:noise|sound)"
         r"|high pitched (?:noise|sound|squeak)|grunt\w*|nostrils? {_G2}flar\w*|ribs? {_G3}(?:suck\w*|pull\w*|sink\w*)"
         r"|(?:skin|chest|belly|tummy|neck|throat) {_G4}(?:suck\w*|pull\w*) in|(?:can'?t|cannot|can not) (?:take|get) (?:the |any )?air"
         r"|whistl\w*|crowing|retract\w*|not breathing|stopped breathing"
         r"|wheez\w* {_G3}(?:so hard|badly|bad|really bad|can'?t|cant|getting worse|worse)"
         r"|asthma attack|turning blue|gone blue|going blue",
-        rf"(?:lips?|face|skin|fingers?|nails?|mouth) {_G3}(?:blue\w*|purple|grey|gray|dusky)",
+        rf"(?:lips?|face|skin|fingers?|nails?|mouth) {_G3}(?:blue\w*|purple|grey|gray|dusky|(?:funny|strange|odd|weird) colou?r)",
+        rf"{_CANT} walk {_G4}without (?:stopping|resting)|{_CANT} (?:cough|speak|speek|talk|cry)\b",
         rf"(?:sats?|saturation|oxygen|o2|spo2|pulse ox\w*) {_G4}(?:[5-8]\d|9[01])\s?%?(?!\d)",
-        rf"(?:inhaler|puffer|pump|neb\w*|ventolin|salbutamol|albuterol) {_G4}(?:{_NOT}|isn'?t|isnt|doesn'?t|doesnt|didn'?t|didnt|wasn'?t"
+        rf"(?:inhaler|puffer|pump|oxygen|neb\w*|ventolin|salbutamol|albuterol) {_G4}(?:{_NOT}|isn'?t|isnt|doesn'?t|doesnt|didn'?t|didnt|wasn'?t"
         rf"|aren'?t|nothing|no) {_G2}"
         rf"(?:help\w*|work\w*|doing anything|touch\w*|difference)|(?:used|using|taken|took|had) {_G2}(?:inhaler|puffer|ventolin)"
         rf" {_G3}(?:\d{{1,2}}|a dozen|loads of|lots of) (?:times|puffs)",
@@ -121,25 +126,40 @@ CONCEPTS: dict[str, list[str]] = {
         r"|end)|to kill|would kill|is (?:a )?lethal|is fatal)|lethal dose|fatal dose|take care of {_G2}for me|(?:i'?m|im|i am) done"
         r"(?! with)(?! for)(?! now)"
         r"|disappear (?:forever|for good)|sleep forever|(?:tonight|today) (?:feels like|is) the (?:night|day)|tired of (?:living|life"
-        r"|being alive)|done with (?:life|living|it all)|permanent solution|want (?:everything|it all|the pain|it|things) to (?:stop|end)|(?:won'?t|wont|will not) be {_G3}"
+        r"|being alive)|done with (?:life|living|it all)|permanent solution|(?:after|when|once) (?:i'?m|im|i am) gone|(?:shotgun|gun|rifle|revolver|pistol) {_G2}cleaned"
+        r"|cleaned {_G3}(?:shotgun|gun|rifle|revolver|pistol)|sorted (?:out )?(?:the |my )?(?:paperwork|affairs)|(?:burn\w*|cut\w*"
+        r"|scratch\w*|carv\w*|slash\w*) {_G3}(?:my|his|her|their) (?:arms?|legs?|wrists?|thighs?|skin|stomach)|want (?:everything|it all|the pain|it|things) to (?:stop|end)|(?:won'?t|wont|will not) be {_G3}"
         r"(?:burden|around|here) {_G4}(?:longer|any ?more|soon)|(?:written|wrote|writing) {_G2}(?:letters?|notes?) to (?:each|all"
         r"|every)|sorted (?:out )?(?:my|the) will|(?:gun|revolver|pistol|rifle|shotgun|firearm) {_G4}loaded|loaded {_G3}"
         r"(?:gun|revolver|pistol|rifle|shotgun)|(?:look|looks|make it look) like an accident|driv\w* {_G2}(?:into|off) (?:a|the)"
         r" (?:barrier|wall|tree|bridge|cliff|river|lorry|truck)|(?:sleep|go to sleep|rest) for (?:good|ever)|stash\w*|(?:hiding"
         r"|hoarding|tucking) {_G4}(?:tablets|pills)|engine running|exhaust (?:pipe|fumes)|hose ?pipe|(?:not|won'?t|wont) be (?:around|here) (?:much longer"
         r"|tomorrow|anymore|for long)|plan to (?:end|die|overdose)|end the pain for good",
+        # Indirect wording, from crisis-line guidance on warning signs (written before the last fresh set was read).
+        r"(?:no|can'?t see a|can'?t find a|cant see a|there'?s no) way out|want (?:out|it to end|to disappear|to vanish|to not exist"
+        r"|to stop existing|to go to sleep and not)|make it (?:all )?stop for good|(?:final|last|goodbye) (?:message|text|post|note|letter)"
+        r"|won'?t need (?:it|them|this|my \w+) (?:any ?more|soon|where i'?m going)|(?:i'?ve|i have) made (?:my|the|up my) (?:decision|mind)"
+        r" {_G4}(?:end|go|leave|done)|(?:everything|it all|all) (?:is|'?s) (?:ready|planned|sorted) (?:for|now)|(?:i'?ll|i will) be at peace"
+        r"|be at peace soon|(?:step|stepping|walk|walking|jump|jumping) (?:in front of|into) (?:a |the )?(?:train|traffic|bus|lorry|truck"
+        r"|sea|river|lake)|train tracks|(?:tie|tied|tying) {_G3}(?:belt|cord|rope|scarf) {_G3}(?:neck|beam|door)|bleed (?:myself )?out"
+        r"|(?:i|i'?ve|i have) (?:give|given|gave) up (?:on (?:life|living|everything)|fighting)|tired of (?:fighting|trying|being here)"
+        r"|(?:no|nothing) (?:left )?to live for|(?:nobody|no one) would (?:miss|notice|care)|(?:they|everyone|my family|my kids) (?:will|would|'?d)"
+        r" be (?:better|happier|fine) (?:off )?without me|(?:hurt|harm|punish) (?:myself|my self)|(?:pills?|tablets?) in my hand"
+        r"|(?:this is|it'?s) (?:my|the) last (?:night|day|time)|see you on the other side|sleep and never wake",
     ],
     # --- anaphylaxis ---------------------------------------------------------------------------
     "airway_swelling": [
         rf"(?:throat|tongue|lips?|mouth|uvula|airway)\s+{_G3}(?:swell\w*|swollen|closing|tight\w*|puff\w*|huge|thick\w*|blow\w* up"
         rf"|itchy and (?:swell\w*|tight)|closing up|narrow\w*)",
-        rf"(?:swell\w*|swollen|puff\w*) {_G3}(?:throat|tongue|lips?)",
+        rf"(?:swell\w*|swollen|puff\w*) {_G3}(?:throat|tongue|lips?)|(?:golf ball|lump|something) (?:stuck )?in {_WHO} throat"
+        rf"|throat {_G3}(?:stuck|blocked)",
         r"anaphyla\w*|allergic reaction|(?:used|gave|give|giving|use|need|needed|had to use) {_G3}(?:epi ?pen|epinephrine"
         r"|adrenaline|auvi ?q)",
     ],
     "allergen": [r"allerg\w*|peanuts?|nuts?\b|cashews?|almonds?|shellfish|shrimps?|prawns?|lobster|crab|\bbee\b|wasps?|hornets?|sting\w*"
                  r"|stung|penicillin|amoxicillin|antibiotic\w*|contrast|dye|eggs?\b|sesame|new (?:med\w*|drug|pill|tablet)|first dose"
-                 r"|ate (?:something|a|some)|injection|jab"],
+                 r"|ate (?:something|a|some)|injection|jab|tried (?:the |a |some )?new|new (?:restaurant|takeaway|place|food)|thai"
+                 r"|takeaway|restaurant"],
     "allergic_sign": [rf"hives|welts|blotch\w*|red all over|itch\w* all over|rash all over|(?:face|eyes?|eyelids?|cheeks?)\s+{_G3}"
                       r"(?:swell\w*|swollen|puff\w*|shut)|hard to swallow|(?:difficult\w*|trouble|can'?t|cannot) (?:to )?swallow\w*"
                       r"|voice {_G3}(?:hoarse|croaky|funny|weird|changed)|scratch\w* (?:at )?(?:her|his|my) throat|wheez\w*"
@@ -148,9 +168,10 @@ CONCEPTS: dict[str, list[str]] = {
     "bleeding_uncontrolled": [
         rf"(?:{_NOT}|isnt|wont|doesnt|can'?t|cannot|never) {_G2}stop\w* {_G2}(?:the )?(?:bleed\w*|blood)",
         rf"(?:bleed\w*|blood) {_G4}(?:{_NOT}|isnt|wont|doesnt|never) {_G2}stop\w*",
-        rf"(?:still|keeps?|keep on) {_G2}(?:bleed\w*|pouring|gushing|spurting|oozing blood)",
+        rf"(?:still|keeps?|keep on) (?:bleed\w*|pouring|gushing|spurting|oozing blood)",
         rf"blood {_G3}(?:spurt\w*|gush\w*|pour\w*|everywhere|pumping|running down|squirt\w*|dripping (?:everywhere|fast))",
-        r"fountain|spurt\w*|gush\w*|pouring (?:out|blood|through)|soak\w* (?:through|right through)|(?:vomit\w*|threw up|throwing up|throw up"
+        rf"press\w* {_G3}(?:but )?(?:not|doesn'?t|won'?t|isn'?t|still not) stop\w*|blood {_G3}too much|too much blood"
+        r"|fountain|spurt\w*|gush\w*|pouring (?:out|blood|through)|soak\w* (?:through|right through)|(?:vomit\w*|threw up|throwing up|throw up"
         r"|puk\w*|cough\w*|spit\w*|spitting) (?:up )?{_G4}blood|blood in (?:\w+ ){0,2}(?:vomit|sick|spit)|coffee grounds?"
         r"|black (?:tarry )?(?:stool|poo|poop|stools)|tarry|(?:mouthfuls|cups?|cupfuls|lots|a lot|loads|pool|puddle) of blood"
         r"|clots? of blood|deep (?:gash|cut|wound|laceration)|hemorrhag\w*|haemorrhag\w*|(?:mouth|nose) keeps? filling with blood",
@@ -177,7 +198,9 @@ CONCEPTS: dict[str, list[str]] = {
         r"|(?:days?|weeks?) after (?:the )?(?:birth|delivery|baby)|newborn at home|just had a baby",
     ],
     "obstetric_sign": [
-        r"bleed\w*|blood|spotting|clots?\b|soak\w*|gush\w*|pad (?:every|an|in)|hemorrhag\w*|haemorrhag\w*|\bbled\b"
+        r"heavy bleed\w*|bleed\w* {_G3}(?:heav\w*|a lot|loads|lots|more|won'?t stop|wont stop|not stopping|again|bright)|heavier"
+        r"|bright red|(?:a lot|lots|loads) of blood|clots?\b|soak\w*|gush\w*|pouring|pad (?:every|an|in)|through (?:a|the|my|her) pad"
+        r"|running down|blood everywhere|hemorrhag\w*|haemorrhag\w*|(?:bleed\w*|blood) {_G6}(?:faint|dizzy|pale|woozy|racing|pain)"
         r"|shoulder tip|(?:bump|belly|stomach|tummy|womb) {_G3}hard|(?:really |very |so )?(?:bad|severe) (?:belly|stomach|tummy|abdominal)"
         r" pain|one sided pain|pain low on one side|waters? broke {_G6}(?:green|blood)",
     ],
@@ -193,7 +216,7 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?)\b",
     ],
     "infant_unwell": [
-        r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of \d|is \d|was \d|\d)|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
+        r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up)|high temp|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
         r"|\b3[89](?:[.,]\d+)?\s?(?:c|°|degrees)?(?!\d)|\b4[01](?:[.,]\d+)?\s?(?:c|°)?(?!\d)|\b(?:100[.,][4-9]|10[1-6](?:[.,]\d)?)\b"
         r"|feels? cold|cold to (?:the )?touch|\b3[45][.,]\d\b|floppy|limp|(?:not|isn'?t|isnt|won'?t|wont|refus\w*) {_G2}"
         r"(?:feed\w*|eat\w*|drink\w*|wak\w*|take (?:the |a )?(?:bottle|breast|feed))|very sleepy|so sleepy|really sleepy"
@@ -212,18 +235,20 @@ CONCEPTS: dict[str, list[str]] = {
         r"(?:[4-8]\d)\s?/|\b(?:[6-8]\d|9[0-5])\s?/\s?[2-5]\d\b|(?:heart rate|pulse|hr) {_G3}(?:1[2-9]\d|2\d\d)\b"
         r"|breath\w* {_G2}(?:fast|quick\w*|rapid\w*)|mottled|blotchy|patchy|purple|(?:not|n'?t|haven'?t|havent|hasn'?t|hasnt|no)"
         r" {_G2}(?:pee\w*|urin\w*|pass(?:ed)? (?:urine|water)|wee\w*)|worst (?:i'?ve|ive|i have|he'?s|she'?s) ever felt"
-        r"|cold hands|(?:very|really|so) weak|can'?t stand|cant stand|cannot stand|fast heart\w*|heart {_G2}fast|red streaks?|sepsis|septic|feel(?:s|ing)? (?:awful|terrible"
+        r"|cold hands|can'?t think straight|cant think straight|heart\S* {_G3}1[2-9]\d|(?:very|really|so) weak|can'?t stand|cant stand|cannot stand|fast heart\w*|heart {_G2}fast|red streaks?|sepsis|septic|feel(?:s|ing)? (?:awful|terrible"
         r"|like (?:i'?m|im) dying)|can'?t stop shiver\w*|cant stop shiver\w*|shaking chills|rigors",
     ],
     "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
     "chemo_fever": [r"chemo\w*"],
-    "fever": [r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
+    "fever": [r"high temp\w*|(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
               r"temp(?:erature)?\b|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
               r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
     # --- overdose ------------------------------------------------------------------------------
     "overdose": [
         r"overdos\w*|\bod\b|\bod'd\b|\bod'?ed\b|too (?:many|much) {_G3}(?:pills?|tablets|meds?|medicine|medication|tylenol|paracetamol"
-        r"|ibuprofen|insulin|xanax|sleeping|of (?:his|her|my|the|their))",
+        r"|ibuprofen|insulin|xanax|sleeping|molly|mdma|ecstasy|coke|cocaine|drugs?|ket|speed|edibles|booze|of (?:his|her|my|the|their))",
+        r"(?:took|taken|taking|been taking) double|fistful",
+        rf"(?:took|taken|swallowed|had) {_G3}(?:\d+|a few|several|some) of {_G4}(?:pills|tablets|meds)",
         rf"(?:took|taken|take|taking|swallowed|had|has taken|ate|downed) (?:like |about |around |maybe |over |nearly |almost )?"
         rf"(?:a (?:whole|full|entire) (?:bottle|pack\w*|box|strip)|a bunch|a handful|handfuls|a load|loads|a lot|heaps|all (?:of )?"
         rf"(?:my|his|her|the|their)|(?:\d{{2,}}|twenty|thirty|forty|fifty) {_G3}(?:pills?|tablets|caps\w*|tylenol|paracetamol"
@@ -241,7 +266,7 @@ CONCEPTS: dict[str, list[str]] = {
     "substance": [r"pills?|tablets|meds|medication|medicine|xanax|valium|oxy\w*|fentanyl|heroin|opioid\w*|morphine|methadone"
                   r"|tramadol|codeine|vodka|alcohol|drunk|drank|drinking|\bused\b|using|high on|cocaine|\bmdma\b|ecstasy|ketamine"
                   r"|tylenol|paracetamol|acetaminophen|ibuprofen|aspirin|insulin|digoxin|lithium|sleeping"],
-    "unresponsive": [rf"(?:won'?t|wont|doesn'?t|doesnt|not|isn'?t|isnt) answer\w* (?:me|us|her|him)|{_CANT} {_G2}wake {_G2}(?:up|properly|fully)?|hard to wake|unresponsive|not respond\w*|isn'?t respond\w*"
+    "unresponsive": [rf"not answering|(?:won'?t|wont|doesn'?t|doesnt|not|isn'?t|isnt) answer\w* (?:me|us|her|him)|{_CANT} {_G2}wake {_G2}(?:up|properly|fully)?|hard to wake|unresponsive|not respond\w*|isn'?t respond\w*"
                      r"|isnt respond\w*|won'?t respond|unconscious|passed out and|not waking|won'?t wake|wont wake|lips (?:are |is |went )?"
                      r"blue|breathing (?:is )?(?:really |very |super )?(?:slow|shallow)|gurgl\w*|snoring (?:and|but) (?:won'?t|can'?t)"],
     # --- poisoning -----------------------------------------------------------------------------
@@ -250,7 +275,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"|\bco\b (?:poison\w*|leak)|sprayed (?:the )?(?:crops?|fields?|weeds?)|organophosph\w*|gas (?:leak|smell|heater|fire)"
         r"|boiler|fumes|bleach and (?:ammonia|vinegar)|ammonia|pesticide|insecticide|weed ?killer|antifreeze|anti freeze"
         r"|lamp oil|paraffin|kerosene|rat bait|slug pellets|drain cleaner|oven cleaner",
-        rf"(?:swallow\w*|drank|drunk|ate|eaten|eating|chewed|bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
+        rf"(?:swallow\w*|drank|drunk|eat|eats|eating|ate|eaten|eating|chewed|bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
         rf"(?:batter(?:y|ies)|magnets?|pods?|bleach|detergent|cleaner|cleaning|chemical\w*|antifreeze|oil|petrol|gasoline|pesticide"
         rf"|dishwasher|laundry|washing|pills?|tablets|medicine|meds|organi[sz]er|berries|mushrooms?|e ?liquid|vape|nicotine"
         rf"|windshield|screen ?wash|descaler|perfume|nail polish|mouthwash|sanitiz\w*|sanitis\w*|cigarettes?|plant|leaves"
@@ -260,29 +285,31 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:found|got into|got hold of|into) {_G6}(?:tablets|pills|medicine|meds)\b {_G8}(?:eaten|ate|swallowed|chewed|had)",
         rf"(?:got|has|found|gotten) {_G3}(?:into|with) {_G3}(?:pills?|medicine|meds|pill|organi[sz]er|cabinet|cleaning|cupboard"
         rf"|bottle|chemicals)|no idea how many {_G3}(?:ate|took|swallowed|had)|(?:mixed|mixing) {_G3}(?:bleach|chemicals|cleaners)",
-        rf"(?:missing|gone) from {_G3}(?:remote|watch|toy|calculator)",
+        rf"(?:missing|gone) from {_G3}(?:remote|watch|toy|calculator)|(?:found|caught) (?:him|her|them) with {_G4}(?:batter\w*|pills"
+        rf"|tablets|magnets?|bleach|pods?)|(?:one|some|a few)(?:'?s| is| are)? missing",
     ],
     # --- diabetic ketoacidosis -----------------------------------------------------------------
     "diabetes": [r"diabet\w*|type ?(?:1|one|i)\b|\bt1d?\b|insulin|(?:blood )?sugars?|\bbg\b|\bbgl\b|glucose|\bmeter\b|\bpump\b"
                  r"|jardiance|farxiga|invokana|sglt2?|\bcgm\b|dexcom|libre"],
     "dka_sign": [
         r"vomit\w*|puk\w*|throw\w* up|threw up|(?:can'?t|cant|cannot) keep {_G2}down|being sick|fruity|nail polish|acetone"
-        r"|pear drops|(?:breath|smells?) {_G4}(?:sweet|fruity)|ketone\w*|breath\w* {_G3}(?:deep|heavy|fast|weird|hard|quick|funny)|(?:so|very|super|really|always|constantly"
+        r"|pear drops|(?:breath|smells?) {_G4}(?:sweet|fruity)|ketones? {_G2}(?:high|large|moderate|dark|purple|pink)|breath\w* {_G3}(?:deep|heavy|fast|weird|hard|quick|funny)|(?:so|very|super|really|always|constantly"
         r"|extremely) thirsty|(?:peeing|urinating|weeing) {_G2}(?:constantly|all the time|a lot|nonstop)|drowsy|confus\w*"
-        r"|hard to wake|\bhi\b|(?:reading|meter|sugar|sugars|bg|glucose|level) {_G4}(?:[3-9]\d\d|high|\bhi\b|(?:[2-3]\d)[.,]\d)\b"
+        r"|hard to wake|\bhi\b|(?:reading|meter|sugar|sugars|bg|glucose|level) {_G4}(?:[3-9]\d\d|\bhi\b|(?:[2-3]\d)[.,]\d)\b"
         r"|\b[4-9]\d\d\+?|(?:belly|stomach|tummy|abdominal) (?:pain|cramp\w*|ache)|stomach cramp\w*|ran out of insulin"
         r"|(?:skip\w*|miss\w*|no) {_G2}insulin|pump {_G3}(?:came out|fell out|failed|stopped|broke)",
     ],
     "new_diabetes": [r"(?:thirsty|drinking (?:loads|so much|constantly)|peeing (?:loads|constantly|all the time|a lot)|weeing a lot)"
-                     r" {_G8}(?:weight|thin)|lost weight|losing weight|weight loss"],
+                     r" {_G8}(?:weight|thin)|lost (?:a bit of |some |a lot of |loads of )?weight|losing weight|weight loss"],
     "dka_word": [r"ketoacidosis|\bdka\b|ketones? (?:are |of |at |level |reading |strip )?(?:is |was )?(?:high|large|dark|purple"
                  r"|[3-9](?:[.,]\d)?\b)"],
     # --- meningitis ----------------------------------------------------------------------------
     "meningeal": [
-        r"stiff neck|neck {_G3}stiff|(?:{_CANT}|won'?t|wont|refus\w*) {_G3}(?:bend|touch|put|move|look down|turn|tuck) {_G4}"
+        r"stiff neck|neck {_G3N}stiff|neck {_G4}(?:rigid|iron|board|bar|won'?t bend)|(?:daylight|sunlight|brightness) {_G3}"
+        r"(?:stabs|hurts?|burns?|painful|agony|unbearable)|(?:{_CANT}|won'?t|wont|refus\w*) {_G3}(?:bend|touch|put|move|look down|turn|tuck) {_G4}"
         r"(?:neck|chin|head forward|chest|down)|light {_G3}(?:hurts?|hurting|bothers?|painful|unbearable)|(?:hurts?|sensitive"
         r"|can'?t stand|cant stand|screams?|cries|crying) {_G4}(?:light|bright)|because of the light|photophobia",
-        r"soft spot {_G6}(?:bulg\w*|swollen|puff\w*|tight|raised|sticking out)|fontanel\w* {_G3}bulg\w*",
+        r"bulg\w* {_G2}(?:soft spot|fontanel\w*)|soft spot {_G6}(?:bulg\w*|swollen|puff\w*|tight|raised|sticking out)|fontanel\w* {_G3}bulg\w*",
     ],
     "nonblanching_rash": [
         rf"(?:rash|spots?|dots|marks|blotches|bruis\w*) {_G8}(?:{_NOT}|dont|doesnt|wont|didnt|isnt) {_G2}(?:fade|go away|disappear"
@@ -295,19 +322,19 @@ CONCEPTS: dict[str, list[str]] = {
         rf"seiz\w*|(?:had|having|has|have|in|another|first|a|1st) (?:a |another |his |her |my )?fits?\b|fitting\b|convuls\w*"
         rf"|jerk\w* {_G3}(?:all over|arms|legs|body|uncontrollab\w*)|(?:started|began|start) jerk\w*|twitch\w* {_G4}(?:stiff|all over"
         rf"|won'?t stop|wont stop|whole body)|shak\w* {_G3}(?:all over|uncontrollab\w*|and (?:not|isn'?t|isnt) respond\w*"
-        rf"|and foam\w*)|eyes (?:go|went|going|rolled|roll\w*) (?:up|back)|bit (?:my|his|her|their) tongue"
+        rf"|and foam\w*)|(?:whole|all (?:his|her|the)) body {_G3}(?:shak\w*|jerk\w*|twitch\w*|stiff)|shak\w* (?:all|whole) (?:his |her |the )?body|eyes (?:go|went|going|rolled|roll\w*) (?:up|back)|bit(?:e|ten)? (?:my |his |her |their )?tongue"
         rf"|wet (?:my|him|her|them)sel(?:f|ves)|twitch\w* {_G2}for (?:over |more than )?(?:\d+|ten|five|two|three) min\w*|foam\w* (?:at|from) (?:the |his |her )?mouth|eyes? {_G2}roll\w* (?:back|up)|went (?:all )?(?:stiff|rigid)"
         r"|(?:stiff|rigid) and (?:jerk\w*|shak\w*|twitch\w*)|status epilepticus",
     ],
     # --- head injury ---------------------------------------------------------------------------
     "shaking": [r"shak\w*|jerk\w*|twitch\w*|convuls\w*|trembl\w*"],
     "head_hit": [
-        rf"(?:hit|hits|bang\w*|bump\w*|smack\w*|knock\w*|whack\w*|struck|hurt|landed on|cracked|split) {_G3}(?:head|skull|forehead"
+        rf"(?:hit|hits|bang\w*|bump\w*|smack\w*|knock\w*|whack\w*|struck|hurt|landed on|cracked|split) {_G4}(?:head|skull|forehead"
         rf"|temple)|head {_G2}(?:injur\w*|trauma|first|wound|knock)|fell {_G6}(?:head|ladder|stairs|steps|bunk|roof|changing table"
         rf"|bed|concrete|ice|horse|bike|tree|wall|trampoline)|(?:fall|fell) (?:down|off|from)|concussion|(?:car|bike|motorbike"
         rf"|motorcycle|cycling|scooter) (?:crash|accident|wreck)|crash|rolled off|got hit|was hit|been hit|punched {_G2}head"
         rf"|took a (?:knock|hit|blow|bang|whack|knee|ball|elbow)|(?:to|on|in) (?:the|his|her|my) head|found on (?:the )?floor"
-        rf"|unwitnessed fall|bruis\w* on {_G2}forehead|blow to {_WHO} head|bonk\w* {_G3}head",
+        rf"|unwitnessed fall|headbutt\w*|bruis\w* on {_G2}forehead|blow to {_WHO} head|bonk\w* {_G3}head",
     ],
     "head_red_flag": [
         r"vomit\w*|throw\w* up|threw up|thrown up|been sick|being sick|clumsy|puk\w*|drowsy|sleepy|confus\w*|can'?t see (?:right|properly|straight)"
@@ -319,7 +346,7 @@ CONCEPTS: dict[str, list[str]] = {
         r" crying|wont stop crying|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:months?|mo|weeks?)"
         r" old|dizz\w*|weak\w*|numb\w*|can'?t walk|cant walk|stagger\w*",
     ],
-    "loss_of_consciousness": [r"(?:was|were|went|been) out (?:cold|for)|knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
+    "loss_of_consciousness": [r"(?:was|were|went|been) out (?:cold|for)|(?:brief |little )?(?:nap|sleep) on the (?:\w+ )?floor|knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
     # --- collapse (no category of its own in the sets, but always 911) --------------------------
     "collapse": [r"collaps\w*|unresponsive|not responding|(?:isn'?t|isnt|not) breathing|no pulse|(?:can'?t|cant|cannot|won'?t"
                  r"|wont) wake (?:him|her|them) up|passed out and (?:won'?t|wont|can'?t|cant|isn'?t|isnt)"],
@@ -328,7 +355,7 @@ CONCEPTS: dict[str, list[str]] = {
 
 def _fill(pattern: str) -> str:
     """Expand the shorthands in patterns written as plain (not f-) strings."""
-    for name, value in (("{_G2}", _G2), ("{_G3}", _G3), ("{_G4}", _G4), ("{_G6}", _G6), ("{_G8}", _G8), ("{_WHO}", _WHO), ("{_NOT}", _NOT),
+    for name, value in (("{_G2}", _G2), ("{_G3}", _G3), ("{_G4}", _G4), ("{_G6}", _G6), ("{_G8}", _G8), ("{_G3N}", _G3N), ("{_WHO}", _WHO), ("{_NOT}", _NOT),
                         ("{_CANT}", _CANT), ("{_NUM_WORD}", _NUM_WORD)):
         pattern = pattern.replace(name, value)
     return pattern
@@ -342,7 +369,7 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "overdose": (("overdose",), (("substance", "unresponsive"), ("repeat_dose", "toxic_sign"))),
     "poisoning": (("poisoning",), ()),
     "cardiac": (("chest_discomfort", "heart_attack"), (("radiating", "autonomic"), ("racing_heart", "syncope"),
-                                                       ("nitro", "autonomic"))),
+                                                       ("nitro", "autonomic"), ("heart_pain", "autonomic"))),
     "stroke": (("face_droop", "speech", "limb_weakness", "sudden_neuro", "thunderclap", "stroke_word"), ()),
     "breathing": (("dyspnoea",), ()),
     "anaphylaxis": (("airway_swelling",), (("allergen", "allergic_sign"),)),
@@ -382,7 +409,9 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "year ago", "yrs ago", "months ago", "month ago", "a while ago", "a while back", "as a kid", "as a child", "as a teenager",
         "as a teen", "as a baby", "when i was younger", "when i was a kid", "when i was little", "used to", "in the past",
         "history of", "back in", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
-        "nothing since", "never since", "no problems since", "when he was", "when she was", "when i was", "when they were")],
+        "nothing since", "never since", "no problems since", "my late", "in his sixties", "in her sixties", "in his seventies",
+        "in her seventies", "in his fifties", "in her fifties", "many years ago", "on monday", "on tuesday", "on wednesday",
+        "on thursday", "on friday", "on saturday", "on sunday", "when he was", "when she was", "when i was", "when they were")],
     # Hypothetical and informational.
     *[(p, "HYPOTHETICAL", "FORWARD") for p in (
         "if", "what if", "in case", "signs of", "the signs", "symptoms of", "how do you tell", "how do i tell", "how can i tell",
@@ -391,15 +420,19 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "what temperature", "what temp", "how to recognise", "how to recognize", "be prepared", "prevent", "lower the chance",
         "reduce the risk", "risk of", "chance of", "is that like", "is this like", "afraid of getting", "scared of getting",
         "worried about getting", "how do you know", "how do i know", "how will i know", "bad enough to", "difference between",
-        "what is a", "what's a", "how do you use", "how exactly do you use", "how to use", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
+        "what is a", "what's a", "how do you", "how exactly do you", "how to", "what symptoms", "what does", "stand for",
+        "when spotting", "first aid", "a case of", "letter home", "the signs are", "what the signs", "signs that", "trained to",
+        "be trained", "training", "what is", "explain what", "which signs", "how much", "at what point", "what point", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
     *[(p, "HYPOTHETICAL", "BIDIRECTIONAL") for p in (
         "just curious", "school project", "for a project", "homework", "want to be prepared", "want to be ready", "is that true",
+        "look out for", "looking out for", "watch out for", "watch for", "we are prepared", "i like to be prepared",
         "i read that", "read an article", "scary article", "hypothetically", "due next month", "first aid course",
         "in general", "generally speaking")],
     # Pseudo-triggers: look like negation but are not ("not sure", "no idea").
     *[(p, "PSEUDO", "PSEUDO") for p in (
         "not sure", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
-        "no matter", "no longer able", "not getting better", "not improving", "no better", "not going away", "isn't going away",
+        "no matter", "no longer able", "aren't there", "arent there", "isn't there", "isnt there", "not really there",
+        "without one", "without one on", "without a helmet", "without his helmet", "without her helmet", "without a mask", "not getting better", "not improving", "no better", "not going away", "isn't going away",
         "isnt going away", "not stopping", "won't stop", "wont stop", "doesn't stop", "not right", "no way", "not able")],
     # Clause breaks: a trigger's scope ends at these.
     *[(p, "TERMINATE", "TERMINATE") for p in (
@@ -418,8 +451,13 @@ FIGURES: list[str] = [
     r"(?:bored|scared|worried|tickled|freezing|sick) to death", r"shoot me", r"\bkill for\b", r"killed it",
     r"(?:heart|chest) (?:broke|breaks|is broken)|broke my heart|heart ?broken|broken heart",
     r"cho(?:ked|king) (?:\w+ )?laughing|nearly choked laughing",
+    r"(?:laptop|computer|phone|car|printer|wifi|pc|tv|telly|internet|app|website|engine) {_G6}(?:seizure|fit|stroke|heart attack|died|dying)",
+    r"(?:is|are|'?s) (?:literally |basically |actually )?suffocating (?:me|us)|(?:is|are) (?:literally |pure |basically )?poison",
+    r"(?:going to|gonna|will|is going to) poison (?:us|me|everyone|them)",
+    r"overdos\w* on (?:energy drinks?|coffee|caffeine|chocolate|sugar|netflix|tv|sun|cake|candy|sweets)",
     r"(?:have|having|has|throw|throwing|pitch|pitching|going to have|gonna have) (?:a )?(?:hissy )?fit (?:when|if|about|over|at)",
 ]
+FIGURES = [_fill(p) for p in FIGURES]
 
 # Resolution: a symptom that has gone. They do not apply to events (EVENT_CONCEPTS): pills taken or a fall
 # stay urgent when the patient "feels fine now".
@@ -429,5 +467,7 @@ RESOLUTION_TRIGGERS: list[str] = [
     "came back normal", "fully recovered", "doing so much better", "doing much better", "doing better now", "better now",
     "fine now", "all good now", "back to normal", "totally fine now", "ok now", "okay now", "resolved", "cleared up",
     "settled down", "got better", "last week", "weeks ago", "week ago", "said the baby is fine", "did a scan", "settles",
-    "fine at rest", "calmed down", "faded", "they faded",
+    "fine at rest", "calmed down", "faded", "they faded", "less every day", "getting less", "slowing down", "easing off",
+    "getting lighter", "fine since", "stopped with", "stopped after", "panic over", "it came out", "came out",
+    "breathing normally", "normally now", "completely normal now", "back to his usual self", "back to her usual self",
 ]
