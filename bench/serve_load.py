@@ -107,7 +107,7 @@ def main() -> None:
 
     async def endpoint(i: int, client: httpx.AsyncClient):
         pair = pairs[i]
-        body = {"patient_id": f"bench-{i}", "message": pair.prompt,
+        body = {"patient_id": f"bench-{i:04d}", "message": pair.prompt,
                 "conversation_history": [{"role": t.role, "content": t.content} for t in pair.history],
                 "context": {"age_bracket": pair.context.age_bracket, "visit_type": pair.context.visit_type, "sex": pair.context.sex}}
         r = await client.post(f"http://127.0.0.1:{args.port}{API_PATH}", json=body, headers={"Authorization": f"Bearer {key}"})

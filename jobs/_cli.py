@@ -34,7 +34,7 @@ def parser(description: str, stage: bool = False) -> argparse.ArgumentParser:
 def setup(args: argparse.Namespace) -> Config:
     """Logging, quiet third-party chatter, the config, and torch's thread count."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("httpx", "urllib3", "filelock", "alembic", "mlflow"):
+    for noisy in ("httpx", "urllib3", "filelock", "alembic", "mlflow", "presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")

@@ -36,6 +36,7 @@ from rlhf.data.formatting import control_tokens, encode_prompt
 from rlhf.data.schema import PatientMessage
 from rlhf.errors import ModelUnavailableError
 from rlhf.models.reward_model import HEADS_FILE
+from rlhf.safety import phi, reply_checks, triage
 from rlhf.serving.access import KEYS_ENV, KEYS_FILE_ENV, RateLimiter, load_api_keys, match_key
 from rlhf.serving.api import ClinicalAssistRequest, ClinicalAssistResponse, ErrorResponse
 from rlhf.serving.audit import AuditRecord
@@ -170,6 +171,9 @@ class ClinicalAssist:
         s = self.config.serve
         self.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_burst)
         self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+        # The gate's models load here, not on the first patient's request (spaCy, medspaCy, Presidio: ~15 s).
+        for warm_up in (phi.warm_up, triage.warm_up, reply_checks.warm_up):
+            warm_up()
         self.policies = {"rlhf": (rlhf, rlhf_adapter), "sft": (sft, sft_adapter)}
         self.safety, self.audit = safety, audit
         app.state.ingress = self

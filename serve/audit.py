@@ -8,6 +8,7 @@ from typing import Any
 from ray import serve
 
 from rlhf.config import Config
+from rlhf.safety import phi
 from rlhf.serving.api import ARMS
 from rlhf.serving.audit import AuditLog, AuditRecord
 from rlhf.serving.monitoring import ServingMetrics
@@ -17,6 +18,7 @@ from rlhf.serving.monitoring import ServingMetrics
 class AuditWriter:
     def __init__(self, config: dict[str, Any], db_path: str):
         s = Config.model_validate(config).serve
+        phi.warm_up()  # the de-identification model loads now, not on the first record
         self.log = AuditLog(db_path)
         self.metrics = ServingMetrics(s.escalation_alert_rate, s.alert_window, s.alert_min_requests)
         for arm in ARMS:

@@ -7,6 +7,11 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Each test run validates the shipped data afresh (once: the stages and jobs it starts share this cache),
+# so its duration counts the de-identification pass a new user's first run pays.
+import tempfile  # noqa: E402
+
+os.environ.setdefault("RLHF_CACHE_DIR", tempfile.mkdtemp(prefix="rlhf-test-cache-"))
 
 import signal  # noqa: E402
 import subprocess  # noqa: E402

@@ -35,6 +35,27 @@ def test_shipped_splits_are_valid():
         assert all(p.safety_label in (0, 1) for p in pairs)
 
 
+def test_a_file_that_passed_is_not_checked_again_and_a_bad_one_always_is(tmp_path, monkeypatch):
+    import rlhf.data.loading as loading
+
+    monkeypatch.setenv(loading.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    good = write_preferences([good_row(i) for i in range(3)], tmp_path / "good.parquet")
+    bad_rows = [good_row(i) for i in range(3)]
+    bad_rows[1]["prompt"] = None
+    bad = write_preferences(bad_rows, tmp_path / "bad.parquet")
+    calls = []
+    real = loading.validate_table
+    monkeypatch.setattr(loading, "validate_table", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    assert len(load_preferences(good)) == 3 and len(load_preferences(good)) == 3
+    assert calls == [str(good)]  # the second load found the stamp of the same bytes
+    for _ in range(2):
+        with pytest.raises(DataValidationError):
+            load_preferences(bad)
+    assert calls == [str(good), str(bad), str(bad)]
+    write_preferences([good_row(i) for i in range(4)], good)  # new bytes: checked again
+    assert len(load_preferences(good)) == 4 and calls[-1] == str(good) and len(calls) == 4
+
+
 def test_every_bad_row_is_reported_with_its_number(tmp_path):
     rows = [good_row(i) for i in range(8)]
     rows[1]["prompt"] = None  # missing
@@ -75,7 +96,7 @@ def test_identifiers_refuse_the_file_without_echoing_them(tmp_path):
         load_preferences(path)
     message = str(err.value)
     assert "row 2 (t-2): prompt contains identifiers (phone at chars 11-23)" in message
-    assert "row 1 (t-1): history[0].content contains identifiers (medical_record_number" in message
+    assert "row 1 (t-1): history[0].content contains identifiers (mrn at chars" in message
     assert "867-5309" not in message and "88812345" not in message
 
 
@@ -112,7 +133,7 @@ def run_check(*args):
 def test_check_data_job_exit_codes(tmp_path):
     ok = run_check(DATA / "val.parquet")
     assert ok.returncode == 0, ok.stderr
-    assert "OK" in ok.stdout and "categories (19)" in ok.stdout and "escalation" in ok.stdout
+    assert "OK" in ok.stdout and "categories (28)" in ok.stdout and "escalation" in ok.stdout
     rows = [good_row(0), good_row(1)]
     rows[1]["safety_label"] = 3
     bad = write_preferences(rows, tmp_path / "bad.parquet")

@@ -1,62 +1,265 @@
+"""The PHI guard (Presidio over spaCy, rlhf/safety/phi.py), its measurement (rlhf/safety/phi_eval.py)
+and the anonymised patient id the endpoint accepts (rlhf/serving/api.py).
+
+The analyzer loads once per process (a module-level cache), so these tests pay its start-up once.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
 import pytest
+from pydantic import ValidationError
 
-from rlhf.safety.phi import find_phi, phi_kinds, redact_phi
+from rlhf.safety.phi import KINDS, PHIFinding, find_phi, normalized, phi_kinds, redact_phi
+from rlhf.evaluation.statistics import wilson
+from rlhf.safety.phi_eval import evaluate
+from rlhf.serving.api import ClinicalAssistRequest
+from tests.conftest import ROOT
+
+HELDOUT = ROOT / "tests" / "fixtures" / "heldout" / "phi_heldout.jsonl"
+
+# One or more representative lines per kind: (text, kind, the identifier in it).
+IDENTIFIERS = [
+    ("Hi, my name is Robert Chen and I have a rash", "name", "Robert Chen"),
+    ("Please tell Dr Alvarez my knee is worse", "name", "Alvarez"),
+    ("hey its jamal, can i take advil with my meds", "name", "jamal"),
+    ("my husband, Mike Thompson, is having chest pain", "name", "Mike Thompson"),
+    ("I live at 55 Elm Street, Apt 2, Boston, MA 02118", "location", "55 Elm Street, Apt 2"),
+    ("I live at 55 Elm Street, Apt 2, Boston, MA 02118", "location", "Boston"),
+    ("mail to PO Box 7721, Tulsa, OK 74101-7721", "location", "74101-7721"),
+    ("I was admitted to Mercy General Hospital last week", "location", "Mercy General Hospital"),
+    ("We live in Scottsdale and the heat is making me dizzy", "location", "Scottsdale"),
+    ("date of birth 3/14/62", "date", "3/14/62"),
+    ("I was discharged on March 3rd", "date", "March 3rd"),
+    ("born 14.03.1962 in a small town", "date", "14.03.1962"),
+    ("surgery was on 9/15 and I still have pain", "date", "9/15"),
+    ("my dad is 93 years old and short of breath", "age_over_89", "93"),
+    ("My grandmother, who is 95, has a UTI", "age_over_89", "95"),
+    ("call (312) 555-0199 after 5", "phone", "(312) 555-0199"),
+    ("my number is 6175550123", "phone", "6175550123"),
+    ("phone 555-111-2222, fax 555-111-3333", "fax", "555-111-3333"),
+    ("Please fax the referral to the cardiology office at 555-887-2100", "fax", "555-887-2100"),
+    ("my work email is d_smith42@acme-corp.net", "email", "d_smith42@acme-corp.net"),
+    ("my SSN: 078-05-1120", "ssn", "078-05-1120"),
+    ("ssn 219099999 for the disability form", "ssn", "219099999"),
+    ("Medical record number: MR-0048213", "mrn", "MR-0048213"),
+    ("my hospital number is H00923411", "mrn", "H00923411"),
+    ("subscriber ID ZGP882910443", "health_plan", "ZGP882910443"),
+    ("group number 004417 on the card", "health_plan", "004417"),
+    ("credit card 4532 0151 1283 0366 exp 09/27", "account", "4532 0151 1283 0366"),
+    ("billing account 7734-2201-99", "account", "7734-2201-99"),
+    ("my driver license number is S530-4412-9981", "license", "S530-4412-9981"),
+    ("DEA# AB1234563", "license", "AB1234563"),
+    ("my nursing license RN 882291 expires soon", "license", "RN 882291"),
+    ("my license plate is 8ABC123", "vehicle", "8ABC123"),
+    ("VIN 2T1BURHE0JC043821 on the title", "vehicle", "2T1BURHE0JC043821"),
+    ("the serial # on my CGM is 4K9Q2L8830", "device", "4K9Q2L8830"),
+    ("IMEI 490154203237518", "device", "490154203237518"),
+    ("see http://www.myhealthportal.com/login?id=5521", "url", "http://www.myhealthportal.com/login?id=5521"),
+    ("my router IP is 172.16.254.1", "ip", "172.16.254.1"),
+    ("the VPN shows fe80::1ff:fe23:4567:890a", "ip", "fe80::1ff:fe23:4567:890a"),
+]
 
 
-@pytest.mark.parametrize(
-    "text, kind",
-    [
-        ("you can email me at jane.roe@example.org", "email"),
-        ("call me at (555) 123-4567", "phone"),
-        ("my cell is 555-123-4567", "phone"),
-        ("reach me on +1 555 123 4567", "phone"),
-        ("my number: 555.123.4567 after 5", "phone"),
-        ("SSN 123-45-6789", "ssn"),
-        ("social security number: 123456789", "ssn"),
-        ("MRN: 00123456", "medical_record_number"),
-        ("my medical record number is A1234567", "medical_record_number"),
-        ("patient id #4455667788", "medical_record_number"),
-        ("DOB 03/14/1962", "date"),
-        ("born March 14, 1962", "date"),
-        ("born on the 14th of March 1962", "date"),
-        ("date of birth 1962-03-14", "date"),
-        ("I live at 123 Main Street", "street_address"),
-        ("send it to 45 N Oak Ave, Springfield", "street_address"),
-        ("742 evergreen terrace", "street_address"),
-        ("mail to PO Box 1234", "street_address"),
-    ],
-)
-def test_each_identifier_kind_is_caught(text, kind):
-    assert kind in phi_kinds(text)
-    assert kind.upper() in redact_phi(text)
+def test_every_kind_has_a_representative_line():
+    assert {kind for _, kind, _ in IDENTIFIERS} == set(KINDS)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I have had chest pain for 2 days",
-        "blood pressure 140/90 this morning",
-        "took 500 mg at 10:30 and 2 tablets twice a day",
-        "my A1c was 6.1 in March and my LDL is 145",
-        "I am 45 years old, 5 foot 10, temp 101.3",
-        "heart rate 110 bpm, I walked 3 miles on the trail",
-        "call 911 or text 988 if you feel unsafe",
-        "she is 6 weeks old and it is 38.4°C",
-        "since 2019 I have taken 12.5 mg",
-        "I have 3 kids, ages 4 6 and 9",
-        "I'm 30 weeks pregnant",
-    ],
-)
-def test_clinical_text_passes(text):
+@pytest.mark.parametrize("text, kind, value", IDENTIFIERS)
+def test_each_identifier_kind_is_caught(text, kind, value):
+    start = text.index(value)
+    findings = find_phi(text)
+    hit = [f for f in findings if f.start <= start and f.end >= start + len(value)]
+    assert hit and hit[0].kind == kind, findings
+    redacted = redact_phi(text)
+    assert value not in redacted and f"[REDACTED_{kind.upper()}]" in redacted
+
+
+BENIGN = [
+    # drugs, doses, eponyms
+    "I have been taking metformin 1000 mg and Ozempic 0.5 mg weekly",
+    "Should I stop Eliquis before my dental cleaning?",
+    "My Lasix dose was doubled to 40 mg",
+    "My Crohn's disease is flaring again",
+    "Parkinson's runs in my family, should I be screened?",
+    "I was diagnosed with Hashimoto's last year",
+    "Bell's palsy made my face droop on one side",
+    "My son has Down syndrome and a cold",
+    "Graves' disease runs in the family",
+    "Mom has Alzheimer's and is more confused at night",
+    "Could this be Cushing's?",
+    "Is Tylenol or Advil better for a fever?",
+    # vital signs and labs
+    "Blood pressure was 150/95 and 148/92 later",
+    "My A1c is 7.2 and my INR is 2.5",
+    "Platelets 150,000 and hemoglobin 11.8",
+    "Temperature 38.9 C, then 102.4 F",
+    "heart rate 88, oxygen 97%, weight 210 lbs",
+    "Pain is 7/10 when I walk",
+    "I take 1/2 tablet of my blood pressure pill",
+    "My Ferritin was 95 and my iron was 60",
+    # ages under 90, years, durations, times of day
+    "I'm 45 and have had a cough for 3 weeks",
+    "My 88 year old mother has a bad cough",
+    "She is 89 and very independent",
+    "I had surgery in 2018 and again in 2021",
+    "the pain started 2 days ago around 3 pm",
+    "Yesterday the swelling went down",
+    "I take my insulin at 9 pm, 22 units of Lantus.",
+    "my A1c was 6.1 in March and my LDL is 145",
+    # places that are not PHI, body parts
+    "I live in Ohio but I'm visiting Canada next week",
+    "I'm traveling to Mexico next month, do I need any shots?",
+    "My left knee and right shoulder hurt",
+    "The physical therapy exercises are helping my lower back.",
+    # numbers that are no identifier
+    "Call 911 if the chest pain comes back",
+    "You can call the Poison Control line at 1-800-222-1222",
+    "I walk 10000 steps most days",
+    "Rest, fluids and ibuprofen helped a lot",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_clinical_text_passes_unchanged(text):
     assert find_phi(text) == []
     assert redact_phi(text) == text
 
 
-def test_findings_carry_spans_not_text_and_do_not_overlap():
+def test_findings_are_sorted_spans_without_text_and_do_not_overlap():
     text = "Email a@b.co or call 555-123-4567; DOB 01/02/1990."
     findings = find_phi(text)
     assert [f.kind for f in findings] == ["email", "phone", "date"]
     assert all(findings[i].end <= findings[i + 1].start for i in range(len(findings) - 1))
+    assert set(PHIFinding.__dataclass_fields__) == {"kind", "start", "end"}
     redacted = redact_phi(text)
-    assert "a@b.co" not in redacted and "555-123-4567" not in redacted and "1990" not in redacted
-    assert redacted.startswith("Email [REDACTED_EMAIL] or call [REDACTED_PHONE]")
+    assert redacted == "Email [REDACTED_EMAIL] or call [REDACTED_PHONE]; DOB [REDACTED_DATE]."
+    assert phi_kinds(text) == ["email", "phone", "date"]
+
+
+def test_offsets_and_redaction_refer_to_the_normalised_text():
+    # A zero-width space inside the phone, a Cyrillic "о" in the e-mail, fullwidth digits, double spaces.
+    text = "call  555\u200b-867-5309 or jane.r\u043ee@example.org, SSN \uff11\uff12\uff13-45-6789"
+    norm = normalized(text)
+    assert norm == "call 555-867-5309 or jane.roe@example.org, SSN 123-45-6789"
+    findings = find_phi(text)
+    assert [(f.kind, norm[f.start:f.end]) for f in findings] == [
+        ("phone", "555-867-5309"), ("email", "jane.roe@example.org"), ("ssn", "123-45-6789")]
+    assert redact_phi(text) == "call [REDACTED_PHONE] or [REDACTED_EMAIL], SSN [REDACTED_SSN]"
+    assert find_phi(None) == [] and find_phi("") == [] and redact_phi("") == ""
+
+
+# ---- the measurement -----------------------------------------------------------------------------
+
+
+def test_wilson_interval():
+    assert wilson(0, 0) == (0.0, 1.0)
+    low, high = wilson(95, 100)
+    assert low == pytest.approx(0.8883, abs=1e-3) and high == pytest.approx(0.9785, abs=1e-3)
+    assert wilson(10, 10)[1] == pytest.approx(1.0)
+
+
+def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
+    rows = [
+        {"id": "a", "text": "call 555-123-4567 now", "phi": [{"kind": "phone", "value": "555-123-4567"}]},
+        {"id": "b", "text": "I am Ann Lee", "phi": [{"kind": "name", "value": "Ann Lee"}]},
+        {"id": "c", "text": "nothing here", "phi": []},
+        {"id": "d", "text": "nothing there", "phi": []},
+    ]
+
+    def detector(text):  # covers all of the phone, 3 of the 7 characters of the name, and line d
+        norm = normalized(text)
+        if "555" in norm:
+            return [PHIFinding("phone", norm.index("555"), norm.index("555") + 12)]
+        if "Ann" in norm:
+            return [PHIFinding("name", norm.index("Ann"), norm.index("Ann") + 3)]
+        return [PHIFinding("name", 0, 3)] if "there" in norm else []
+
+    ev = evaluate(rows, detector)
+    assert (ev.per_kind["phone"].n, ev.per_kind["phone"].hits) == (1, 1)
+    assert (ev.per_kind["name"].n, ev.per_kind["name"].hits) == (1, 0)
+    assert (ev.overall.n, ev.overall.hits) == (2, 1)
+    assert (ev.benign.n, ev.benign.hits) == (2, 1) and ev.altered_ids == ["d"]
+    assert ev.kinds_missed_entirely == ["name"] and not ev.meets()
+    assert [m.kind for m in ev.misses] == ["name"]
+
+
+# The targets are recall >= 0.95, every kind caught at least once, benign lines altered <= 3%. The
+# one run of the final detector on the held-out set (after tuning on phi_dev.jsonl only) measured
+# recall 123/137 = 0.898 [0.836, 0.938], every kind caught, 0/45 benign lines altered: it falls short
+# of the recall target (lowercase names, a facility without "Hospital", "City ST ZIP" without a
+# comma, a toll-free fax, "ninety-three", "Sept 30 '22", "SN:21-..."). This test holds that floor.
+HELDOUT_RECALL_FLOOR = 0.89
+
+
+def test_the_held_out_set_holds_its_measured_floor():
+    rows = [json.loads(line) for line in HELDOUT.read_text().splitlines() if line.strip()]
+    ev = evaluate(rows)
+    assert ev.overall.rate >= HELDOUT_RECALL_FLOOR, [(m.row_id, m.kind) for m in ev.misses]
+    assert not ev.kinds_missed_entirely
+    assert set(KINDS) <= {k for k, r in ev.per_kind.items() if r.n}
+    assert ev.benign.n and ev.benign.rate <= 0.03, ev.altered_ids
+
+
+def test_phi_eval_job_prints_the_table(tmp_path):
+    rows = [{"id": "1", "text": "my SSN: 078-05-1120", "phi": [{"kind": "ssn", "value": "078-05-1120"}]},
+            {"id": "2", "text": "My INR was 2.8 this week", "phi": []}]
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    done = subprocess.run([sys.executable, str(ROOT / "jobs/phi_eval.py"), str(path), "--misses"],
+                          capture_output=True, text=True, timeout=300)
+    assert "ssn" in done.stdout and "benign lines altered: 0/1" in done.stdout, done.stderr
+    assert "kinds never caught" not in done.stdout
+    assert done.returncode == 0  # every kind with a value was caught; the others have none
+    missing = subprocess.run([sys.executable, str(ROOT / "jobs/phi_eval.py"), str(tmp_path / "absent.jsonl")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+# ---- the anonymised patient id -------------------------------------------------------------------
+
+REQUEST = {"message": "How can I sleep better?", "context": {"age_bracket": "40-50", "visit_type": "follow-up"}}
+
+
+@pytest.mark.parametrize("patient_id", [
+    "a1b2c3d4",
+    "pt_8f3a2c91",
+    str(uuid.UUID("3f2b8c1e-9d4a-4b7e-a2c5-6d8e0f1a2b3c")),
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",  # sha256 hex
+    "Zm9vYmFyXzEyMzQ1Njc4OQ",  # base64url
+    "xK9_-Qm2zL4tRw8vN0bY",
+    "anonymized_hash",  # seed 000's own example
+])
+def test_opaque_patient_ids_are_accepted(patient_id):
+    assert ClinicalAssistRequest.model_validate({**REQUEST, "patient_id": patient_id}).patient_id == patient_id
+
+
+@pytest.mark.parametrize("patient_id, why", [
+    ("john.smith", "no '.'"),
+    ("JohnSmith", "name"),
+    ("Smith:John:DOB:19620314", "no '.', ':'"),
+    ("5558675309", "not a number"),
+    ("123-45-6789", "not a number"),
+    ("1962-03-14", "not a number"),
+    ("jane.doe@example.com", "'@'"),
+    ("123 Main St", "spaces"),
+    ("123_Main_St", "location"),
+    ("John_Smith_1962", "name"),
+    ("JohnSmith1962", "name"),
+    ("MRN00482913", "mrn"),
+    ("ssn_123456789", "ssn"),
+    ("jsmith19620314", "date"),
+    ("a1b2c3", "8-128"),
+    ("x" * 64 + "1" * 65, "8-128"),
+])
+def test_identifying_patient_ids_are_refused_with_a_clear_message(patient_id, why):
+    with pytest.raises(ValidationError) as err:
+        ClinicalAssistRequest.model_validate({**REQUEST, "patient_id": patient_id})
+    (error,) = err.value.errors()
+    assert error["loc"] == ("patient_id",)
+    assert "anonymised id" in error["msg"] and why in error["msg"]
+    assert patient_id not in error["msg"]  # the reason never repeats the identifier

@@ -16,7 +16,7 @@ from rlhf.serving.routing import assign_arm, bucket
 from rlhf.data.schema import Turn
 from rlhf.safety.rules import escalates, out_of_scope
 
-BODY = {"patient_id": "a1b2c3", "message": "How can I sleep better?", "context": {"age_bracket": "40-50", "visit_type": "follow-up"}}
+BODY = {"patient_id": "a1b2c3d4", "message": "How can I sleep better?", "context": {"age_bracket": "40-50", "visit_type": "follow-up"}}
 
 # One patient message per red-flag category, in words the patterns were not written from.
 RED_FLAG_MESSAGES = {

@@ -76,10 +76,12 @@ def make_pair(rng: random.Random, category: dict) -> dict:
     pools.update(category.get("slots", {}))
     pools.update(category.get("chosen_slots", {}))
     messages = category.get("messages", ())
+    ages, fixed_sex = category["ages"], category.get("sex")
     if "topics" in category:
         topic = rng.choice(category["topics"])
-        pools.update({k: v for k, v in topic.items() if k != "messages"})
+        pools.update({k: v for k, v in topic.items() if k not in ("messages", "ages", "sex")})
         messages = topic["messages"]
+        ages, fixed_sex = topic.get("ages", ages), topic.get("sex", fixed_sex)
     filler = _Filler(rng, pools)
     prompt = filler.fill(rng.choice(messages))
     # Opener and closer are optional, so length alone does not give the chosen reply away.
@@ -97,11 +99,13 @@ def make_pair(rng: random.Random, category: dict) -> dict:
     sex = rng.choice(SEXES[:2] * 8 + SEXES[2:])
     if "pregnant" in prompt:
         sex = "female"
+    if fixed_sex:  # a category or topic about one sex (obstetric bleeding), whoever writes the message
+        sex = fixed_sex
     return {
         "prompt": prompt,
         "history": _history(rng),
         "context": {
-            "age_bracket": rng.choice(category["ages"]),
+            "age_bracket": rng.choice(ages),
             "visit_type": rng.choice(VISIT_TYPES),
             "sex": sex,
         },

@@ -17,11 +17,46 @@ from rlhf.safety.phi import phi_kinds
 
 ARMS = ("rlhf", "sft")
 Arm = Literal["rlhf", "sft"]
-# An anonymised id: a hash or opaque token. Anything that looks like a direct identifier is refused
-# before it can reach the audit log.
-_PATIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# An anonymised id: an opaque token (a hex or base64url hash, a UUID). Anything that could be a
+# direct identifier is refused before it can reach the audit log: "." ":" "@" and spaces are not
+# allowed (no e-mail, "john.smith", "Smith:John:DOB:19620314", street address); it needs a letter
+# (no phone, SSN or date written as digits); and the PHI guard must find nothing in it, nor in it
+# split into words ("JohnSmith", "John_Smith_1962", "123_Main_St"). Seed 000's "anonymized_hash" passes.
+_PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+# An id is read as words too ("John_Smith_1962", "JohnSmith1962", "123_Main_St", "mrn_00482913"),
+# but only when every part reads as a word: a random hash's fragments ("Lbx Qf Fo") do not, and
+# reading them as words would refuse a few random ids in a thousand.
+_WORDLIKE = re.compile(
+    r"^(?:(?![A-Za-z]*[b-df-hj-np-tv-xz]{5})[A-Z]?[a-z]*[aeiouy][a-z]*|\d+|[A-Za-z]|St|Rd|Dr|Ln|Ct|Av|Pl|Wy|Hwy|Apt|(?i:mrn|mr|ssn|ss|dob|dl|id|pt|npi|dea|vin|sn|zip|po))$"
+)
+_TWO_WORDS = re.compile(r"(?:^|\s)[A-Z][a-z]{2,}\s[A-Z][a-z]+(?:\s|$)")
+_WORD_BREAK = re.compile(r"[_-]+|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z]{3})(?=\d)|(?<=\d)(?=[A-Za-z]{3})")
 MAX_TURN_CHARS = 8_000
 MAX_TURNS_PARSED = 64  # a hard cap while parsing; serve.max_history_turns (3) is the configured limit
+PATIENT_ID_RULE = "8-128 letters, digits, '_' or '-' (a hex or base64url hash, or a UUID), with at least one letter"
+
+
+def check_patient_id(value: str) -> str | None:
+    """Why `value` is not an acceptable anonymised patient id, or None when it is.
+
+    The reason never repeats the value: a refused id may itself be an identifier.
+    """
+    if not _PATIENT_ID.match(value):
+        return f"must be an anonymised id: {PATIENT_ID_RULE} (no '.', ':', '@' or spaces, so no e-mail, name or address)"
+    if not any(ch.isalpha() for ch in value):
+        return f"must be an anonymised id with a letter in it ({PATIENT_ID_RULE}), not a number (a phone, SSN or record number)"
+    # On the id as one token, spaCy's names and places are noise (it calls random strings places).
+    kinds = [k for k in phi_kinds(value) if k not in ("name", "location")]
+    words = _WORD_BREAK.sub(" ", value).split()
+    if (not kinds and 1 < len(words) <= 5 and all(_WORDLIKE.match(w) for w in words) and re.search(r"[g-zG-Z]", value)
+            and any(len(w) >= 3 and w.isalpha() for w in words)):
+        spaced = " ".join(words)
+        kinds = phi_kinds(spaced)
+        if set(kinds) <= {"name", "location"} and not _TWO_WORDS.search(spaced):
+            kinds = []  # a name or a place needs two capitalised words ("John Smith", "Main St")
+    if kinds:
+        return f"must be an anonymised id, not a direct identifier (it looks like: {', '.join(kinds)}); send a hash or UUID"
+    return None
 
 
 class _Strict(BaseModel):
@@ -40,7 +75,9 @@ class RequestContext(_Strict):
 
 
 class ClinicalAssistRequest(_Strict):
-    patient_id: str = Field(description="an anonymised patient id (a hash); never a name, e-mail, phone or record number")
+    patient_id: str = Field(description="an anonymised patient id: 8-128 characters of A-Z a-z 0-9 _ - (a hex or base64url "
+                                        "hash, or a UUID) with at least one letter; never a name, e-mail, phone, SSN, date, "
+                                        "address or record number")
     message: str = Field(min_length=1, max_length=MAX_TURN_CHARS, description="the patient's message (at most serve.max_message_tokens tokens)")
     conversation_history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_TURNS_PARSED,
                                                     description="prior turns, oldest first (at most serve.max_history_turns)")
@@ -49,8 +86,9 @@ class ClinicalAssistRequest(_Strict):
     @field_validator("patient_id")
     @classmethod
     def _anonymised(cls, value: str) -> str:
-        if not _PATIENT_ID.match(value) or phi_kinds(value):
-            raise ValueError("must be an anonymised id: 1-128 letters, digits or _ . : - and no e-mail, phone or record number")
+        problem = check_patient_id(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     def patient_context(self) -> PatientContext:
