@@ -38,7 +38,7 @@ def test_pipeline_job_runs_and_records_to_mlflow(tmp_path):
     cmd = [sys.executable, "jobs/pipeline.py", "--config", "configs/default.yaml", *[a for o in small for a in ("--set", o)]]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "1. check the preference data" in out.stdout and "19 categories" in out.stdout
+    assert "1. check the preference data" in out.stdout and "28 categories" in out.stdout
     for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge", "7. PPO on Ray actors"):
         assert stage in out.stdout
     assert "SFT: 1 steps on 8 examples" in out.stdout and "independent judge: held-out pairwise accuracy" in out.stdout

@@ -1,1 +1,2 @@
-"""Safety rules shared by training and serving: the PHI guard (and, later, the red-flag rules)."""
+"""Safety checks shared by training and serving: text normalisation, triage of the patient's words
+(clinical rules with ConText), reply checks, scope rules and the PHI guard."""

@@ -156,7 +156,8 @@ def decide(flags: Sequence[str], reply: str, p_escalation: float, threshold: flo
 def fail_safe(flags: Sequence[str], error: str) -> GateDecision:
     """The decision when any part of the gate failed or timed out: escalate with the holding reply."""
     reasons = [REASONS[f] for f in flags] + [GATE_FAILURE_REASON]
-    return GateDecision(holding_reply(flags), True, "; ".join(reasons), 0.0, True, [f"gate failure: {error}"])
+    findings = [f"red flag: {f}" for f in flags] + [f"gate failure: {error}"]
+    return GateDecision(holding_reply(flags), True, "; ".join(reasons), 0.0, True, findings)
 
 
 def refusal_advice(flags: Sequence[str]) -> dict[str, object]:
