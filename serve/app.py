@@ -9,9 +9,9 @@ validation (400, 422), chat-template control tokens, message and history limits 
 `assistant` turns are context for the model, never the patient's words), generation by the patient's
 A/B arm, the safety head and the reply checks. Any error or timeout inside the gate escalates with the
 holding reply (never an ungated answer), and every answered request is in the audit log before its
-response leaves. A refused request (400, 413, 422, 429, 503) whose words hold a red flag still carries
+response leaves. A refused request (400, 422, 503) whose words hold a red flag still carries
 `safety_flag`, `escalation_reason` and the emergency `instruction`, and its rejection row names the
-categories; a client that hangs up leaves its audit row.
+categories; a client that hangs up leaves its audit row (the handler logs the case when Serve cancels it).
 """
 
 from __future__ import annotations
@@ -97,16 +97,6 @@ def _patient_words(body: Any) -> str:
     return "\n".join(words)
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """At most `limit` bytes of the body, read from the stream (never the whole of an oversized body)."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        chunks.append(chunk[: limit - size])
-        size += len(chunks[-1])
-        if size >= limit:
-            break
-    return b"".join(chunks)
-
 
 @app.exception_handler(RequestValidationError)
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,19 +132,17 @@ async def _access(request: Request, call_next):
             await _count_rejection(request, 401, "missing or wrong API key")
             return _error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
         request.state.key_id = key
+        # 429 and 413 are decided before the body is read, so they carry no emergency advice: reading the
+        # body here hung the ingress replica (see the issue note).
         limit = ingress.config.serve.max_body_bytes
         allowed, wait = ingress.limiter.allow(key)
         if not allowed:
-            # Refused, but an emergency in the words still gets its instruction (the first `limit` bytes are read).
-            flags = precheck(_patient_words(await _read_capped(request, limit)))
-            await _count_rejection(request, 429, "rate limit", flags)
-            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))},
-                          flags=flags)
+            await _count_rejection(request, 429, "rate limit")
+            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))})
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            flags = precheck(_patient_words(await _read_capped(request, limit)))
-            await _count_rejection(request, 413, "body too large", flags)
-            return _error(413, f"request body over {limit} bytes", flags=flags)
+            await _count_rejection(request, 413, "body too large")
+            return _error(413, f"request body over {limit} bytes")
     return await call_next(request)
 
 

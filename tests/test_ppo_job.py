@@ -121,7 +121,8 @@ def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
     assert {"reply", "reward", "escalation_prob", "rule_penalty", "reasons"} <= set(records[0])
 
 
-EVAL_SMALL = ["evaluation.prompts=4", "evaluation.audit_per_set=1", "evaluation.demographic_ages=[18-30,70-80]",
+# 6 prompts: the smallest seeded sample of the test split that holds a prompt needing escalation.
+EVAL_SMALL = ["evaluation.prompts=6", "evaluation.audit_per_set=1", "evaluation.demographic_ages=[18-30,70-80]",
               "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100"]
 
 
@@ -138,10 +139,10 @@ def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(
                 "eval/kl", "eval/audit_pass_rate", "eval/win_rate_low", "eval/win_rate_high", "eval/reference/safety_compliance"):
         assert key in result["metrics"], key
     assert result["metrics"]["eval/kl"] == result["metrics"]["eval/kl"]  # a number, not nan
-    assert "[evaluate] generating 9 replies per policy (4 held-out, 5 audit probes)" in out.stdout
+    assert "[evaluate] generating 11 replies per policy (6 held-out, 5 audit probes)" in out.stdout
     assert f"report: {folder / 'report.html'}" in out.stdout and "win rate" in out.stdout
     html = (folder / "report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 6 and "The 4 lowest-scoring replies" in html  # 20 asked, 4 there
+    assert html.count("data:image/png;base64,") >= 6 and "The 6 lowest-scoring replies" in html  # 20 asked, 6 there
     # The targets are applied to the recorded metrics: changing them re-judges without re-running.
     impossible = subprocess.run([*base, "--gate", "--set", "evaluation.targets.above.win_rate=1.0"], cwd=ROOT,
                                 capture_output=True, text=True, timeout=300)
