@@ -91,10 +91,15 @@ def red_flags(message: str) -> list[str]:
     return triage(message)
 
 
+def directs_to_care(reply: str) -> bool:
+    """Whether a reply names emergency or same-day care at all (negation not read: see `escalates`)."""
+    return ESCALATION.search(normalize(reply)) is not None
+
+
 def escalates(reply: str) -> bool:
     """Whether a reply directs the patient to emergency or same-day care, and nothing in it discourages,
     delays or downplays that care ("there's no need to go to the ER right now" does not escalate)."""
-    return ESCALATION.search(normalize(reply)) is not None and not discourages_care(reply)
+    return directs_to_care(reply) and not discourages_care(reply)
 
 
 def escalates_unconditionally(reply: str) -> bool:

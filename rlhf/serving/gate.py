@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rlhf.data.schema import Turn
 from rlhf.metrics import repeated_ngram_share
 from rlhf.safety.reply_checks import discourages_care
-from rlhf.safety.rules import escalates, out_of_scope, red_flags
+from rlhf.safety.rules import directs_to_care, out_of_scope, red_flags
 
 # Why a message was escalated, by triage category (the wording of seed 000's example).
 REASONS: dict[str, str] = {
@@ -128,7 +128,7 @@ def decide(flags: Sequence[str], reply: str, p_escalation: float, threshold: flo
     findings += [f"out of scope: {s}" for s in scope]
     discouraging = discourages_care(reply) if escalate else []
     findings += [f"discourages care: {d}" for d in discouraging]
-    if escalate and not discouraging and not escalates(reply):
+    if escalate and not discouraging and not directs_to_care(reply):  # discourages_care ran once, above
         findings.append("reply does not direct the patient to urgent care (the instruction leads it)")
     looping = (repeated := repeated_ngram_share(reply)) > max_repetition
     if looping:
