@@ -7,6 +7,7 @@ from typing import Any
 import ray
 
 from actors._worker import start
+from rlhf.models.precision import use_bf16
 from rlhf.data.schema import PreferencePair
 from rlhf.generation import Generation
 from rlhf.ppo.rollout import SampleScore
@@ -20,7 +21,7 @@ class RewardActor:
         s = config_.ppo
         self.scorer = RewardScorer(model_dir, config_.safety, s.score_clip, missing_eos_penalty=s.missing_eos_penalty,
                                    repetition_penalty=s.repetition_penalty, batch_size=s.minibatch_size, device=device,
-                                   bf16=config_.train.precision == "bf16")
+                                   bf16=use_bf16(config_.train.precision, device))
 
     def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
         return self.scorer.score(pairs, [g.text for g in generations], [g.finished for g in generations])

@@ -35,7 +35,7 @@ from rlhf.evaluation.summary import summarize, with_audit
 from rlhf.evaluation.targets import missed_targets
 from rlhf.models.reward_model import HEADS_FILE
 from rlhf.tracking import Tracker
-from rlhf.training.examples import take
+from rlhf.training.examples import take_stratified
 from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
 
 GATE_FAILED_EXIT = 4
@@ -86,7 +86,8 @@ def engine_config(config: Config, found: Inputs) -> Config:
 
 def probes_for(config: Config) -> tuple[list[Probe], list[Probe]]:
     s, data = config.evaluation, config.data
-    held_out = take(load_preferences(data.test_path, data.max_history_turns), s.prompts, config.runtime.seed + 2)
+    held_out = take_stratified(load_preferences(data.test_path, data.max_history_turns), s.prompts, config.runtime.seed + 2,
+                               key=lambda pair: pair.safety_label)
     return [Probe.from_pair(p) for p in held_out], load_probes(s)
 
 

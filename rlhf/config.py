@@ -210,8 +210,10 @@ class TrainSettings(_Section):
     num_workers: int = Field(1, ge=1, le=1024)
     use_gpu: bool | Literal["auto"] = "auto"
     cpus_per_worker: float = Field(1.0, gt=0.0, le=256)
-    # Mixed precision: bf16 autocast (fast on GPUs and on CPUs with AMX/AVX512-BF16) or plain fp32.
-    precision: Literal["bf16", "fp32"] = "bf16"
+    # Mixed precision: bf16 autocast or plain fp32. "auto" uses bf16 where the device runs it natively
+    # (GPUs with bf16, CPUs with AVX512-BF16 or AMX) and fp32 elsewhere: emulated bf16 on an AVX2 CPU
+    # is two orders of magnitude slower (rlhf/models/precision.py).
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
     # ddp: every worker holds the whole optimizer state. deepspeed: ZeRO partitions it (stage 1) and
     # the gradients too (stage 2) over the workers. Stage 3 (partitioned weights) is not offered:
     # the stage outputs are saved whole from rank 0, and LoRA on a 7B policy fits without it.

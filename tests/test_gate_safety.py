@@ -68,8 +68,12 @@ def test_context_negated_historical_hypothetical_figurative_do_not_escalate_a_re
     # Sets the rules were tuned on after their first measurement: regression guards.
     ("triage_heldout.jsonl", 0.97, 0.10, 0.9), ("triage_fresh.jsonl", 0.97, 0.10, 0.9),
     ("triage_fresh2.jsonl", 0.97, 0.10, 0.9), ("triage_final.jsonl", 0.97, 0.10, 0.9),
-    # Never tuned on (docs/safety.md): the measured floor of the rule layer alone, below the 0.97 target.
-    ("triage_reserve.jsonl", 0.85, 0.10, 0.5),
+    ("triage_blind.jsonl", 0.97, 0.10, 0.9),
+    # Never read or tuned on (docs/safety.md): the measured floors of the rule layer alone, below the
+    # 0.97 target. reserve: first look 0.90 recall / 7% false escalations, 0.91 / 5% after the blind set's
+    # tuning; blind2: 0.93 [0.89, 0.96] recall, 17% [9%, 28%] false escalations.
+    ("triage_reserve.jsonl", 0.88, 0.10, 0.5),
+    ("triage_blind2.jsonl", 0.90, 0.20, 0.7),
 ])
 def test_held_out_sets_recall_and_false_escalations_of_the_rule_layer(name, floor_recall, ceiling_fp, per_category):
     """Figures of the rule layer alone on the helper-written sets (the note gives the full tables)."""

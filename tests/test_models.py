@@ -179,3 +179,15 @@ def test_registry_chat_templates_keep_system_context_and_turn_order(name, tokeni
     positions = [text.index(marker) for marker in ("SYSTEM-TEXT", "FIRST-USER", "FIRST-ASSISTANT", "SECOND-USER")]
     assert positions == sorted(positions)
     assert "age bracket 40-50" in text
+
+
+def test_auto_precision_uses_bf16_only_where_the_hardware_runs_it(monkeypatch):
+    import torch
+
+    from rlhf.models import precision
+
+    for native in (True, False):
+        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda native=native: native)
+        assert precision.use_bf16("auto", "cpu") is native
+        assert precision.use_bf16("bf16", "cpu") is True and precision.use_bf16("fp32", "cpu") is False
+    assert precision.use_bf16("auto", "meta") is False

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from rlhf.safety.phi import KINDS, PHIFinding, find_phi, normalized, phi_kinds, redact_phi
+from rlhf.safety.phi import KINDS, PHIFinding, find_phi, find_phi_many, normalized, phi_kinds, redact_phi
 from rlhf.evaluation.statistics import wilson
 from rlhf.safety.phi_eval import evaluate
 from rlhf.serving.api import ClinicalAssistRequest
@@ -188,21 +188,34 @@ def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
     assert [m.kind for m in ev.misses] == ["name"]
 
 
-# The targets are recall >= 0.95, every kind caught at least once, benign lines altered <= 3%. The
-# one run of the final detector on the held-out set (after tuning on phi_dev.jsonl only) measured
-# recall 123/137 = 0.898 [0.836, 0.938], every kind caught, 0/45 benign lines altered: it falls short
-# of the recall target (lowercase names, a facility without "Hospital", "City ST ZIP" without a
-# comma, a toll-free fax, "ninety-three", "Sept 30 '22", "SN:21-..."). This test holds that floor.
-HELDOUT_RECALL_FLOOR = 0.89
-
-
-def test_the_held_out_set_holds_its_measured_floor():
-    rows = [json.loads(line) for line in HELDOUT.read_text().splitlines() if line.strip()]
+# The targets are recall >= 0.95, every kind caught at least once, benign lines altered <= 3%. Each set
+# was written by a helper that never saw the detector; its first measurement is the honest figure
+# (docs/safety.md has the tables). phi_dev, phi_heldout and phi_blind were tuned on after their first
+# look (first looks: -, 0.898, 0.910), so they hold the target as regression guards; phi_blind2 was
+# never tuned on (0.868 [0.818, 0.906] at first look: short of the target, names at 0.77), so it holds
+# its measured floor.
+@pytest.mark.parametrize("name, recall_floor", [
+    ("phi_dev.jsonl", 0.95), ("phi_heldout.jsonl", 0.95), ("phi_blind.jsonl", 0.95), ("phi_blind2.jsonl", 0.85),
+])
+def test_the_labelled_sets_hold_their_floors(name, recall_floor):
+    rows = [json.loads(line) for line in (HELDOUT.parent / name).read_text().splitlines() if line.strip()]
     ev = evaluate(rows)
-    assert ev.overall.rate >= HELDOUT_RECALL_FLOOR, [(m.row_id, m.kind) for m in ev.misses]
-    assert not ev.kinds_missed_entirely
-    assert set(KINDS) <= {k for k, r in ev.per_kind.items() if r.n}
+    assert ev.overall.rate >= recall_floor, [(m.row_id, m.kind) for m in ev.misses]
     assert ev.benign.n and ev.benign.rate <= 0.03, ev.altered_ids
+    if name != "phi_dev.jsonl":  # the dev set predates some kinds
+        assert not ev.kinds_missed_entirely
+        assert set(KINDS) <= {k for k, r in ev.per_kind.items() if r.n}
+
+
+def test_a_batch_finds_what_one_text_at_a_time_finds():
+    rows = [json.loads(line) for line in HELDOUT.read_text().splitlines() if line.strip()][:40]
+    texts = [r["text"] for r in rows] + [rows[0]["text"], None, ""]  # a repeat and nothing to read
+    from rlhf.safety import phi
+
+    phi._FOUND.clear()
+    batched = find_phi_many(texts)
+    phi._FOUND.clear()
+    assert batched == [find_phi(t) for t in texts] and batched[-2:] == [[], []]
 
 
 def test_phi_eval_job_prints_the_table(tmp_path):

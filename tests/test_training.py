@@ -12,7 +12,7 @@ from rlhf.models.reward_model import freeze_lower_layers, load_reward_model
 from rlhf.models.reward_scoring import score_sequences
 from rlhf.training.checkpoint import latest_checkpoint
 from rlhf.training.context import LocalContext
-from rlhf.training.examples import epoch_batches, judge_half
+from rlhf.training.examples import epoch_batches, judge_half, take_stratified
 from rlhf.training.optimization import DEEPSPEED_DIR, make_optimization
 from rlhf.training.reward import build_model, examples, role_pairs, run_reward_model
 from rlhf.training.sft import run_sft
@@ -160,6 +160,18 @@ def test_reward_model_and_judge_never_share_a_prompt():
     assert len(rm) == len(judge) == 400
     assert not {p.prompt for p in rm} & {p.prompt for p in judge}
     assert all(not judge_half(p) for p in rm) and all(judge_half(p) for p in judge)
+
+
+def test_a_stratified_sample_keeps_the_rare_group_and_the_proportions():
+    items = [(i, i % 10 < 4) for i in range(100)]  # 40% in the True group
+    for seed in range(20):
+        small = take_stratified(items, 3, seed, key=lambda item: item[1])
+        assert len(small) == 3 and {flag for _, flag in small} == {True, False}
+    half = take_stratified(items, 50, 0, key=lambda item: item[1])
+    assert len(half) == len(set(half)) == 50 and sum(flag for _, flag in half) == 20
+    assert take_stratified(items, 50, 0, key=lambda item: item[1]) == half  # seeded
+    assert sorted(take_stratified(items, None, 0, key=lambda item: item[1])) == items
+    assert take_stratified(items[:4], 1, 0, key=lambda item: item[1])[0] in items[:4]
 
 
 def test_frozen_layer_count():

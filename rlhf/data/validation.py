@@ -21,7 +21,7 @@ from rlhf.data.schema import (
     SCHEMA,
     TEXT_COLUMNS,
 )
-from rlhf.safety.phi import find_phi
+from rlhf.safety.phi import find_phi, find_phi_many
 
 
 @dataclass
@@ -119,6 +119,13 @@ def _phi_reason(name: str, text: Any) -> str | None:
     return f"{name} contains identifiers ({spans})"
 
 
+def _texts(row: dict[str, Any]) -> list[str]:
+    """The free texts of a row that the PHI check reads."""
+    texts = [row.get(name) for name in TEXT_COLUMNS]
+    texts += [turn.get("content") for turn in row.get("history") or () if isinstance(turn, dict)]
+    return [t for t in texts if isinstance(t, str)]
+
+
 def check_row(row: dict[str, Any], max_history_turns: int) -> list[str]:
     """Every reason this row is unusable; empty when it is fine."""
     reasons: list[str] = []
@@ -185,7 +192,10 @@ def validate_table(table: pa.Table, source: str, max_history_turns: int = 3) -> 
     report = ValidationReport(source=source, rows=table.num_rows, schema_problems=check_schema(table.schema))
     if report.schema_problems:
         return report
-    for index, row in enumerate(table.to_pylist()):
+    rows = table.to_pylist()
+    # Every text through the de-identification model at once, in batches (check_row then reads the results).
+    find_phi_many(text for row in rows for text in _texts(row))
+    for index, row in enumerate(rows):
         reasons = check_row(row, max_history_turns)
         if reasons:
             report.bad_rows.append(RowProblem(index, row.get("pair_id"), reasons))

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from rlhf.models.precision import use_bf16
 from rlhf.config import Config
 from rlhf.models.loading import load_causal_lm
 from rlhf.ppo.advantages import masked_mean
@@ -48,7 +49,7 @@ class PPOLearner:
         self.policy = PolicyWithValue(loaded.model, loaded.model.config.hidden_size).to(self.device)
         self.params = [p for p in self.policy.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=self.settings.learning_rate, weight_decay=0.0)
-        self.bf16 = config.train.precision == "bf16"
+        self.bf16 = use_bf16(config.train.precision, self.device)
 
     def _cast(self):
         from contextlib import nullcontext

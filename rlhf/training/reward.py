@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import torch
 
+from rlhf.models.precision import use_bf16
 from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.data.schema import PreferencePair
@@ -174,7 +175,7 @@ def prefix(role: Role) -> str:
 def finish(config, ctx, model, role, out_dir, train, test, test_pairs, step, train_seconds, training_layers, pad_id) -> dict[str, Any]:
     """Normalise, evaluate on the test split, plot and save (rank 0 writes)."""
     settings = config.reward
-    bf16 = config.train.precision == "bf16"
+    bf16 = use_bf16(config.train.precision, ctx.device)
     sample = train[:NORMALISATION_PAIRS]
     batch = 2 * settings.batch_pairs
 

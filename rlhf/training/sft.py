@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from rlhf.models.precision import use_bf16
 from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.losses.sft import masked_lm_loss
@@ -32,7 +33,7 @@ SECTIONS = ("model", "data", "sft", "train.precision", "runtime.seed")
 
 
 def autocast(config: Config, device: torch.device):
-    if config.train.precision != "bf16":
+    if not use_bf16(config.train.precision, device):
         return nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
