@@ -56,8 +56,6 @@ def main() -> int:
     records = _records(args.input)
     head, threshold, tokenizer = None, 0.5, None
     if not args.no_head:
-        from transformers import AutoTokenizer
-
         from rlhf.data.schema import PatientContext, PatientMessage
         from rlhf.ppo.scoring import RewardScorer
 
@@ -66,7 +64,7 @@ def main() -> int:
             raise ModelUnavailableError(f"no reward model at {folder}: train one (make demo) or pass --no-head")
         scorer = RewardScorer(str(folder), config.safety, config.ppo.score_clip, batch_size=8, device="cpu",
                               max_prompt_tokens=config.serve.max_prompt_tokens)
-        threshold, tokenizer = float(scorer.threshold), AutoTokenizer.from_pretrained(folder)
+        threshold, tokenizer = float(scorer.threshold), scorer.tokenizer  # the base model's (the folder holds none)
 
         def head(record, history, reply):
             ctx = record.get("context") or {}
