@@ -21,6 +21,13 @@ def test_kl_estimators():
     assert token_kl(logp, ref, "k3").tolist() == kl_k3(logp, ref).tolist()
 
 
+def test_kl_estimators_are_bounded_per_token_as_in_the_references():
+    logp, ref = T([-20.0, -1.0, -1.0]), T([-5.0, -30.0, -1.5])  # log ratios ref - logp: 15, -29, -0.5
+    assert kl_k3(logp, ref).tolist() == pytest.approx([10.0, 10.0, math.exp(-0.5) - 1 + 0.5], abs=1e-6)
+    assert kl_k1(logp, ref).tolist() == pytest.approx([-10.0, 10.0, 0.5])
+    assert torch.isfinite(kl_k3(T([-100.0]), T([0.0]))).all()  # exp(100) would overflow to inf
+
+
 def test_token_rewards_put_the_score_on_the_last_real_token():
     rewards = token_rewards(T([2.0, -1.0]), T([[0.5, 1.0, 0.0], [0.2, 0.0, 0.0]]), T([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), 0.1)
     assert rewards.tolist() == [pytest.approx([-0.05, 1.9, 0.0]), pytest.approx([-1.02, 0.0, 0.0])]

@@ -14,13 +14,20 @@ import torch
 Estimator = Literal["k1", "k3"]
 
 
+# Bounds as in OpenRLHF and veRL: the log ratio before exp (so k3 cannot overflow) and each per-token
+# estimate (a token the policy now gives far more or less mass than the reference would otherwise
+# dominate the whole sequence's penalty: k3 of a log ratio of 15 is 3.3e6).
+LOG_RATIO_LIMIT = 20.0
+TOKEN_KL_LIMIT = 10.0
+
+
 def kl_k1(logprobs: torch.Tensor, ref_logprobs: torch.Tensor) -> torch.Tensor:
-    return logprobs - ref_logprobs
+    return (logprobs - ref_logprobs).clamp(-TOKEN_KL_LIMIT, TOKEN_KL_LIMIT)
 
 
 def kl_k3(logprobs: torch.Tensor, ref_logprobs: torch.Tensor) -> torch.Tensor:
-    log_ratio = ref_logprobs - logprobs
-    return torch.expm1(log_ratio) - log_ratio
+    log_ratio = (ref_logprobs - logprobs).clamp(-LOG_RATIO_LIMIT, LOG_RATIO_LIMIT)
+    return (torch.expm1(log_ratio) - log_ratio).clamp(-TOKEN_KL_LIMIT, TOKEN_KL_LIMIT)
 
 
 ESTIMATORS = {"k1": kl_k1, "k3": kl_k3}
