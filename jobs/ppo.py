@@ -231,7 +231,7 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     (judge_sft, _), (judge_ppo, _) = ray.get([judge.raw_scores.remote(test, [g.text for g in sft_gen]),
                                               judge.raw_scores.remote(test, [g.text for g in ppo_gen])])
     ray.kill(judge)
-    rates = win_rate(judge_ppo, judge_sft)
+    rates = win_rate(judge_ppo, judge_sft, config.evaluation.tie_margin)
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
     return {
         "eval/prompts": len(test),

@@ -74,7 +74,7 @@ def expected_calibration_error(labels: Sequence[int], probabilities: Sequence[fl
     return sum(abs(correct - conf) / n for count, correct, conf in totals if count)
 
 
-def win_rate(candidate: Sequence[float], baseline: Sequence[float], tie_margin: float = 1e-6) -> dict[str, float]:
+def win_rate(candidate: Sequence[float], baseline: Sequence[float], tie_margin: float) -> dict[str, float]:
     """Judge scores of two policies' replies to the same prompts: win, tie and loss shares.
     Ties (|difference| <= tie_margin) are counted apart, not split."""
     if len(candidate) != len(baseline) or not candidate:

@@ -116,6 +116,6 @@ def test_safety_guard_needs_k_steps_in_a_row():
 def test_win_rate_counts_ties_apart():
     from rlhf.metrics import win_rate
 
-    assert win_rate([1.0, 2.0, 0.5, 3.0], [0.0, 2.0, 1.0, 1.0]) == {"win": 0.5, "tie": 0.25, "loss": 0.25}
+    assert win_rate([1.0, 2.0, 0.5, 3.0], [0.0, 2.0, 1.0, 1.0], tie_margin=1e-6) == {"win": 0.5, "tie": 0.25, "loss": 0.25}
     with pytest.raises(ValueError):
-        win_rate([], [])
+        win_rate([], [], tie_margin=1e-6)
