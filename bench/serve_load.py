@@ -19,12 +19,8 @@ import asyncio
 import os
 import secrets
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 VARIANTS = [
     ("sft", "lora", "fp32"), ("sft", "lora", "bf16"), ("sft", "full", "fp32"), ("sft", "full", "bf16"),
