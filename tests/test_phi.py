@@ -192,19 +192,62 @@ def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
 # was written by a helper that never saw the detector; its first measurement is the honest figure
 # (docs/safety.md has the tables). phi_dev, phi_heldout and phi_blind were tuned on after their first
 # look (first looks: -, 0.898, 0.910), so they hold the target as regression guards; phi_blind2 was
-# never tuned on (0.868 [0.818, 0.906] at first look: short of the target, names at 0.77), so it holds
-# its measured floor.
-@pytest.mark.parametrize("name, recall_floor", [
-    ("phi_dev.jsonl", 0.95), ("phi_heldout.jsonl", 0.95), ("phi_blind.jsonl", 0.95), ("phi_blind2.jsonl", 0.85),
+# never tuned on in that session (0.868 [0.818, 0.906] at first look); phi_blind3 was written next
+# (first look 0.817 [0.770, 0.856], names 0.72, emails 0/8); the name gazetteer, form fields, sign-offs,
+# any-domain emails and URLs and same-shape identifiers were tuned on blind3 and then blind2. Both hold
+# their tuned figures less a margin. phi_blind4 (first look 0.924 [0.889, 0.948], 4/50 benign altered)
+# was tuned on next. phi_blind5 was measured once on the final rules and never read: 0.944 [0.912,
+# 0.965], 3/50 benign lines altered, short of both targets; it holds those figures.
+@pytest.mark.parametrize("name, recall_floor, benign_ceiling", [
+    ("phi_dev.jsonl", 0.95, 0.03), ("phi_heldout.jsonl", 0.95, 0.03), ("phi_blind.jsonl", 0.95, 0.03),
+    ("phi_blind2.jsonl", 0.90, 0.03), ("phi_blind3.jsonl", 0.95, 0.03), ("phi_blind4.jsonl", 0.95, 0.03),
+    ("phi_blind5.jsonl", 0.93, 0.06),
 ])
-def test_the_labelled_sets_hold_their_floors(name, recall_floor):
+def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling):
     rows = [json.loads(line) for line in (HELDOUT.parent / name).read_text().splitlines() if line.strip()]
     ev = evaluate(rows)
     assert ev.overall.rate >= recall_floor, [(m.row_id, m.kind) for m in ev.misses]
-    assert ev.benign.n and ev.benign.rate <= 0.03, ev.altered_ids
+    assert ev.benign.n and ev.benign.rate <= benign_ceiling, ev.altered_ids
     if name != "phi_dev.jsonl":  # the dev set predates some kinds
         assert not ev.kinds_missed_entirely
         assert set(KINDS) <= {k for k, r in ev.per_kind.items() if r.n}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("I log in from home and only the work one fails. - Tomasz", "Tomasz"),  # a sign-off
+    ("my ex still has access to my portal, please lock it. -tasha", "tasha"),
+    ("RE: Claim denial | Member: Chidi Okonkwo | Date of service: Feb 8, 2024", "Chidi Okonkwo"),  # a form field
+    ("SUBSCRIBER: DELGADO, ERNESTO | PLAN: PPO GOLD", "DELGADO, ERNESTO"),
+    ("Sign-in sheet copy: 1. R. Tanaka 8:05 2. P. Castillo 8:12", "R. Tanaka"),  # initial and surname
+    ("Certificate of vaccination for Jamal Price, the school wants a copy", "Jamal Price"),  # gazetteer first name
+    ("my son tyler broke his wrist at school", "tyler"),  # a lowercase first name after a relation
+    ("Rescheduling for my twins Ava and Aiden", "Aiden"),
+    ("Patient: Wilhelmina van der Berg, knee pain", "Wilhelmina van der Berg"),
+    ("email me at bjorn.lindqvist@nordpost.example please", "bjorn.lindqvist@nordpost.example"),  # a reserved domain
+    ("My fundraiser is at gofundme.example/f/help-rosalind-heal, share it", "gofundme.example/f/help-rosalind-heal"),
+    ("call me back at five five five two two eight nine zero one four thanks", "five five five two two eight nine zero one four"),
+    ("I got billed twice for my 9/14 visit", "9/14"),
+    ("hearing aids: left serial 2317A0441, right 2317A0449", "2317A0449"),  # same shape as a named serial
+    ("my secondary is Aetna W289411506", "W289411506"),  # a payer names a member id
+    ("grandma Ofelia (96) wants a Spanish-speaking doctor", "96"),
+    ("appointment on the twenty-third of October works", "twenty-third of October"),
+])
+def test_identifiers_found_by_the_gazetteer_fields_and_shapes(text, value):
+    start = normalized(text).index(value)
+    found = find_phi(text)
+    assert any(f.start <= start and f.end >= start + len(value) for f in found), (value, found)
+
+
+@pytest.mark.parametrize("text", [
+    "Took Benadryl 25 mg at 10 pm and melatonin 3 mg, still awake at 3 am",  # drug names from the dictionary
+    "My dad is 89 and on Eliquis and Coreg, is it safe for him to have a glass of wine?",
+    "Joy of joys, my hemoglobin is 12.1 finally! thank you Oncology",  # a department, not a person
+    "Coxsackie going around daycare, my toddler has sores on her hands and feet",
+    "Pain was 6/10 at night, BP 142/88, took 1/2 tablet",
+    "Will the Lasix make me pee more? May I take it with Grace's juice recipe?",
+])
+def test_clinical_text_is_left_alone(text):
+    assert find_phi(text) == [], find_phi(text)
 
 
 def test_a_batch_finds_what_one_text_at_a_time_finds():

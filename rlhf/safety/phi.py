@@ -174,7 +174,7 @@ prograf tacrolimus neoral cyclosporine rapamune sirolimus nulojix simulect thymo
 fluzone flublok flumist shingrix zostavax gardasil prevnar pneumovax vaxneuvance capvaxive tdap
 boostrix adacel pfizer moderna novavax comirnaty spikevax arexvy abrysvo beyfortus synagis
 epogen procrit aranesp retacrit neupogen neulasta zarxio leukine nplate promacta doptelet mulpleta
-ferrous feosol slow-fe venofer injectafer feraheme infed monoferric b12 cyanocobalamin
+pedialyte ferrous feosol slow-fe venofer injectafer feraheme infed monoferric b12 cyanocobalamin
 """.split()
 # Eponymous diseases, signs and devices that are rarely anyone's name: kept bare or possessive
 # ("Crohn's", "Parkinson's runs in my family").
@@ -187,6 +187,7 @@ peyronie prader-willi raynaud sjogren sjögren stevens-johnson tay-sachs tourett
 wernicke zollinger-ellison achilles babinski bartholin heimlich valsalva cheyne-stokes mallory-weiss
 eustachian fallopian hpv hiv covid covid-19 sars-cov-2 omicron tetralogy wolff-parkinson-white brugada
 kartagener lambert-eaton plummer-vinson takayasu kienbock scheuermann krabbe canavan pompe
+coxsackie norwalk ebola zika marburg lassa
 """.split()
 # Eponyms that are also common names ("Dr. Jones", "my daughter Addison"): kept only possessive
 # ("Addison's", "Graves'") or before a disease word ("Down syndrome", "Bell's palsy", see _EPONYM_USE).
@@ -235,6 +236,16 @@ _UNITS = (
     r"teaspoons?|tablespoons?|tsp|tbsp|servings?|glass(?:es)?|"
     r"am|pm|a\.m\.|p\.m\.|o'?clock|beats|breaths|over|out of|/)"
 )
+# Words after a month/day that make it a date: "my 9/14 visit", "login 02/03 from".
+_EVENT_WORDS = (r"visit|appointment|appt|surgery|procedure|labs?|bloodwork|scan|x-?ray|mri|ct|ultrasound|"
+                r"infusion|injection|shot|physical|follow-?up|check-?up|session|call|bill|statement|claim|"
+                r"charge|payment|login|log-?in|sign-?in|admission|discharge|delivery|from")
+_HOLIDAY = (r"(?:fourth|4th)\s+of\s+july|independence\s+day|christmas(?:\s+(?:day|eve))?|new\s+year'?s(?:\s+(?:day|eve))|"
+            r"thanksgiving(?:\s+day)?|halloween|valentine'?s\s+day|st\.?\s+patrick'?s\s+day|memorial\s+day|labor\s+day|"
+            r"veterans\s+day|mother'?s\s+day|father'?s\s+day|easter(?:\s+sunday)?")
+_SPELLED_ORD = (r"(?:(?:twenty|twenty[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth))|thirtieth|"
+                r"thirty[- ]?first|twentieth|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth)")
 _DATE_CUE = (
     r"(?:on|since|from|until|till|til|by|before|after|dob|d\.o\.b\.?|born|birthday|birth|date|dated|"
     r"appointment|appt|visit|scheduled|surgery|admitted|discharged|seen|due|starting|started|ending|"
@@ -250,6 +261,7 @@ def _word_set(*groups: Any) -> set[str]:
 
 
 _ALLOW = _word_set(_DRUGS, _EPONYMS, _COMMON_WORDS)
+_DRUG_WORDS = _word_set(_DRUGS)
 _POSSESSIVE_EPONYM_RE = re.compile(
     r"^(?:" + "|".join(re.escape(w) for w in _EPONYMS_POSSESSIVE) + r")(?:'s|’s|s'|'|’)$", re.IGNORECASE
 )
@@ -287,16 +299,25 @@ _DATE_PATTERNS = [
     (_c(rf"\b{_MONTH}\s+(?:the\s+)?(?:0?[1-9]|[12]\d|3[01]){_ORD}?\b(?:,?\s+(?:(?:19|20)\d{{2}}\b|['’]\d{{2}}\b))?(?!\s*{_UNITS}\b)(?![:.]\d)"), 0.85),
     # 14 March 1962, 5th of May 1971, the 3rd of June
     (_c(rf"\b(?:the\s+)?(?:0?[1-9]|[12]\d|3[01]){_ORD}?\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:19|20)\d{{2}})?\b"), 0.85),
+    # spoken: "june fifth nineteen forty one", "the twenty-third of October"
+    (_c(rf"\b{_MONTH}\s+(?:the\s+)?{_SPELLED_ORD}\b"), 0.8),
+    (_c(rf"\b(?:the\s+)?{_SPELLED_ORD}\s+of\s+{_MONTH}(?![a-z])"), 0.8),
     # March 2023, Sept. 1999 (month and year: more specific than the year)
     (_c(rf"\b{_MONTH},?\s+(?:of\s+)?(?:19|20)\d{{2}}\b"), 0.85),
     # Tuesday the 12th, Tuesday, March 3 (the month form is caught above), on the 12th
     (_c(rf"\b{_WEEKDAY},?\s+the\s+(?:0?[1-9]|[12]\d|3[01]){_ORD}\b"), 0.85),
-    (_c(rf"\b(?:on|since|by|until|till|before|after|from)\s+(?P<v>the\s+(?:0?[1-9]|[12]\d|3[01]){_ORD})\b(?!\s+(?:day|dose|time|week|month|floor|of\s+(?:the|my|this|each|every)\b))"), 0.7),
+    (_c(rf"\b(?:on|since|by|until|till|til|before|after|from|through|thru)\s+(?P<v>the\s+(?:0?[1-9]|[12]\d|3[01]){_ORD})\b(?!\s+(?:day|dose|time|week|month|floor|of\s+(?:the|my|this|each|every)\b))"), 0.7),
     # 19620314 (a compact ISO date standing alone)
     (_c(r"(?<![\w/.-])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![\w/-]|\.\d)"), 0.75),
     # 3/14, 6/11 (month/day without a year): only after a date cue, never before a unit ("1/2 tablet")
     (_c(rf"\b{_DATE_CUE}\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?!\s*{_UNITS}\b)(?![/.]\d)"), 0.7),
     (_c(rf"\b{_WEEKDAY}\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?!\s*{_UNITS}\b)(?![/.]\d)"), 0.8),
+    # "my 9/14 visit", "last login 02/03 from": a month/day before an event word
+    (_c(rf"(?<![\w/.])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![/.]\d)\s+(?:{_EVENT_WORDS})\b"), 0.75),
+    (_c(rf"\bthe\s+(?P<v>(?:0?[1-9]|[12]\d|3[01]){_ORD})\b(?=\s+(?:is|was|works|would|suits|of\s+(?:next|this|the)\s+month)\b)"), 0.7),
+    (_c(rf"\b(?:appt|appointment|visit|surgery|scan|slot|booking|procedure)\s+(?:for|on)\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?![/.]\d)"), 0.75),
+    # holidays name a day: "the Fourth of July 1931", "born on Christmas Day"
+    (_c(rf"\b(?P<v>{_HOLIDAY}(?:,?\s+(?:19|20)\d{{2}})?)\b(?=,?\s+(?:19|20)\d{{2}})|(?<=born on )(?:the\s+)?(?P<w>{_HOLIDAY})\b"), 0.8),
     # DOB 62, born '62 are years: not flagged. ISO timestamps: caught by the first patterns.
 ]
 # A numeric date whose "day" and "month" could also be a fraction, a ratio or a score.
@@ -307,7 +328,7 @@ def _date_rule(text: str) -> list[tuple[str, int, int, float]]:
     out = []
     for pattern, score in _DATE_PATTERNS:
         for m in pattern.finditer(text):
-            g = "v" if "v" in pattern.groupindex else 0
+            g = next((name for name in ("v", "w") if name in pattern.groupindex and m.group(name)), 0)
             span, start, end = m.group(g), m.start(g), m.end(g)
             if span.count("/") == 1 and _NOT_DATE_BEFORE.search(text[:start][-30:]):
                 continue
@@ -347,7 +368,11 @@ _MEASURE_WORDS = _c(
 _AGE_PATTERNS = [
     _c(rf"\b(?P<v>{_AGE})\s*(?:{_HY}|\s)?\s*(?:years?|yrs?|yo|y/o|y\.o\.?|años|anos|ans|jahre|anni)(?:\s*{_HY}?\s*olds?)?\b"),
     _c(rf"\b(?:age|aged|ages|age of|turned|turning|turns|will be|just turned|at age)\s*:?\s*(?P<v>{_AGE})\b(?!\s*{_UNITS}\b)(?![.,]\d)"),
-    _c(rf"\b{_PERSON_WORD}(?:'s|s)?\b(?P<mid>[^.?!;]{{0,40}}?)\b(?:is|was|'s|are|am|'m|,)\s+(?:now\s+|almost\s+|nearly\s+|over\s+|about\s+)?(?P<v>{_AGE})\b(?!\s*{_UNITS}\b)(?![.,/]\d)"),
+    _c(rf"\b{_PERSON_WORD}(?:'s|s)?\b(?P<mid>[^.?!;]{{0,40}}?)\b(?:is|was|'s|are|am|'m|,)\s+['\"\u2018\u201c]?(?:now\s+|almost\s+|nearly\s+|over\s+|about\s+|around\s+)?(?P<v>{_AGE})\b(?!\s*{_UNITS}\b)(?![.,/]\d)"),
+    _c(rf"\b(?P<v>{_AGE})(?:st|nd|rd|th)\s+birthday\b"),
+    _c(rf"\b(?:she|he)(?:'s|’s|s)\s+(?:now\s+|almost\s+|nearly\s+|over\s+|about\s+|turning\s+)?(?P<v>{_AGE})\b(?!\s*{_UNITS}\b)(?![.,/]\d)"),
+    # "grandma Ofelia (96)"
+    _c(rf"\b{_PERSON_WORD}(?:'s|s)?\b[^.?!;()]{{0,25}}?\(\s*(?:age[ds]?\s*)?(?P<v>{_AGE})\s*(?:y/?o|yrs?|years?(?:\s+old)?)?\s*\)"),
 ]
 
 
@@ -357,11 +382,12 @@ def _age_rule(text: str) -> list[tuple[str, int, int, float]]:
         pos = 0
         while (m := pattern.search(text, pos)) is not None:
             pos = m.start() + 1
-            if i == 2:
+            subject_match = re.match(r"[A-Za-z-]+", m.group(0))
+            if i >= 2 and subject_match and m.start("v") > m.start():
                 if _MEASURE_WORDS.search(m.group(0)[: m.start("v") - m.start()]):
                     continue
                 # A capitalised subject must be a name, not a lab ("Ferritin was 95") or "It".
-                subject = re.match(r"[A-Za-z-]+", m.group(0)).group(0)  # type: ignore[union-attr]
+                subject = subject_match.group(0)
                 low = subject.lower()
                 if subject[0].isupper() and low not in _PERSON_WORDS and (
                         low in _STOP or low in _ENGINES.get("lexicon", ()) or low in _ALLOW):
@@ -409,10 +435,22 @@ _POSTCODE = re.compile(r"(?<![\w-])(?P<v>[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d|[A
 _ROAD = re.compile(r"\b(?P<v>(?:Route|Rte\.?|Highway|Hwy\.?|Interstate|State Road|County Road|US)\s?\d{1,3}[A-Z]?)\b")
 _CORNER = _c(r"\b(?:on|at|corner of|near|by)\s+(?P<v>(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-z]+)\s+(?:and|&)\s+(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-z]+))\b(?!\s+(?:mg|times|days))")
 # A GS1 device identifier (UDI) with its application identifiers: (01)00844588003288(17)141120(10)...
+_EMAIL_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$")
+# Presidio's URL patterns know the common top-level domains only; any scheme or "www." link, and any
+# domain followed by a path, is a URL too ("gofundme.example/f/help-me").
+_ANY_URL = re.compile(
+    r"(?i)\b(?:(?:https?|ftp)://|www\d{0,3}\.)[^\s<>\"'|]+[^\s<>\"'|.,;:!?)\]]"
+    r"|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}/[^\s<>\"'|]*[^\s<>\"'|.,;:!?)\]]"
+)
 _GS1_UDI = re.compile(r"\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9-]+)*")
 _ZIP_PLUS4 = _c(rf"(?<![\w/.-])(?P<v>\d{{5}}{_HY}\d{{4}})(?![\w/]|{_HY}\d)")
 _ZIP_CUE = _c(r"\b(?:zip|zipcode|zip code|postal code|postcode)\s*(?:code\s*)?(?:is|was|:|#)?\s*(?P<v>\d{5}(?:[-\u2013]\d{4})?)\b")
-_CITY_ZIP = re.compile(rf"(?:(?<=,\s)|(?<=\bin\s)|(?<=\bto\s)|(?<=\bat\s)|(?<=\bnear\s)|(?<=\bfrom\s))(?P<city>{_CITY}),?\s+(?P<v>\d{{5}})(?![\w/.,-]|\s*{_UNITS}\b)")
+# "Home: Tacoma", "City: Decatur"; "on Birchwood Ct", "the Quest on Dunmore St".
+_LOCATION_FIELD = re.compile(r"(?i:\b(?:home|hometown|city|town|residence|address|location|lives\s+in))\s*:\s*"
+                             r"(?P<v>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,2})")
+_STREET_NAME_ONLY = re.compile(r"\b(?:on|off|at|near|of)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:St|Ct|Rd|Ave|Blvd|Ln|"
+                               r"Lane|Road|Street|Court|Avenue|Way|Pl|Place|Terrace|Ter|Circle|Cir|Drive|Boulevard|Pkwy|Parkway|Hwy))\b\.?")
+_CITY_ZIP = re.compile(rf"(?:(?<=,\s)|(?<=\bin\s)|(?<=\bto\s)|(?<=\bat\s)|(?<=\bnear\s)|(?<=\bfrom\s))(?P<city>{_CITY}),?\s+(?P<v>\d{{5}})(?![\w/,-]|\.\d|\s*{_UNITS}\b)")
 _FACILITY = re.compile(
     rf"\b(?P<v>(?:(?:St|Saint|Mt|Mount)\.?\s+)?(?:[A-Z][a-zA-Z'’.&-]*\s+){{1,4}}(?:{_FACILITY_WORDS})\b"
     r"(?:\s+(?:of|at|in)\s+[A-Z][a-zA-Z'’.-]*(?:\s+[A-Z][a-zA-Z'’.-]*){0,2})?)"
@@ -454,6 +492,10 @@ def _location_rule(text: str) -> list[tuple[str, int, int, float]]:
             continue  # "Thanks, OK so...", "John Smith, MD said"
         if city and text[city[0]:city[1]].lower() not in _ALLOW | _STOP | _INFORMAL:
             out.append(("PHI_LOCATION", *city, 0.8))
+    for pattern in (_LOCATION_FIELD, _STREET_NAME_ONLY):
+        for m in pattern.finditer(text):
+            if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
+                out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.8))
     for m in _CITY_ZIP.finditer(text):
         city = _trim_city(text, m.start("city"), m.end("city"))
         if city and text[city[0]:city[1]].lower() not in _ALLOW:
@@ -558,12 +600,17 @@ _NOT_CITY_WORDS = {"in", "at", "to", "from", "near", "of", "the", "and", "i", "w
 
 # ---- context words: identifiers after a keyword ------------------------------------------------
 _N = r"(?:\s*(?:number|num|no\.?|nr|#|id|identifier)\b|\s*#)?"
+# Health plans whose name stands before a member id: "my secondary is Aetna W289411506".
+_PAYERS = (r"aetna|cigna|humana|kaiser(?:\s+permanente)?|anthem|unitedhealthcare|united\s+healthcare|uhc|blue\s+cross|"
+           r"blue\s+shield|bcbs|tricare|molina|ambetter|highmark|wellcare|centene|medi-?cal|caresource|amerigroup|"
+           r"oscar\s+health|harvard\s+pilgrim|emblemhealth|geisinger|premera|regence|wellmark|florida\s+blue")
 _KEYWORDS: list[tuple[str, str]] = [
     ("PHI_VEHICLE", rf"licen[cs]e\s+plates?{_N}|plates?{_N}|tag{_N}|vin{_N}|vehicle\s+(?:identification\s+)?(?:number|no\.?|#|id)|car\s+registration{_N}|registration\s+plate"),
     ("PHI_FAX", rf"fax(?:ed|ing)?{_N}|facsimile{_N}|e-?fax"),
-    ("PHI_MRN", rf"mrn|mr\s?#|mr\s+(?:number|no\.?)|medical\s+records?{_N}|records?\s+(?:number|no\.?|#|id)|chart{_N}|patient\s+(?:id|number|no\.?|#|identifier)|hospital\s+(?:number|id|no\.?|#)|case\s+(?:number|no\.?|#)|encounter\s+(?:number|id|#)|visit\s+(?:number|id|#)|accession{_N}|emr{_N}|ehr{_N}"),
-    ("PHI_HEALTH_PLAN", rf"member(?:ship)?{_N}|subscriber{_N}|policy(?:\s+holder)?{_N}|group{_N}|grp{_N}|plan\s+(?:id|number|no\.?|#)|insurance\s+(?:id|number|no\.?|#|card)|medicare{_N}|medicaid{_N}|mbi|beneficiary{_N}|insured\s+id|health\s+plan{_N}|claim{_N}|rx\s?(?:bin|pcn|grp|group)|bin|pcn|prior\s+auth(?:orization)?{_N}|authorization{_N}|referral{_N}"),
-    ("PHI_ACCOUNT", rf"account{_N}|acct{_N}|a/c|billing{_N}|invoice{_N}|bank{_N}|routing{_N}|iban|card{_N}|credit\s+card{_N}|debit\s+card{_N}|visa|mastercard|master\s+card|amex|american\s+express|discover|statement{_N}|reference{_N}|ref{_N}|confirmation{_N}|receipt{_N}|order{_N}|transaction{_N}|payment{_N}|check{_N}"),
+    ("PHI_MRN", rf"mrn|mr\s?#|mr\s+(?:number|no\.?)|medical\s+records?{_N}|records?\s+(?:number|no\.?|#|id)|chart{_N}|patient\s+(?:id|number|no\.?|#|identifier)|pt\.?\s*(?:id|#|no\.?|number)|hospital\s+(?:number|id|no\.?|#)|case\s+(?:number|no\.?|#)|encounter\s+(?:number|id|#)|visit\s+(?:number|id|#)|accession{_N}|emr{_N}|ehr{_N}"),
+    ("PHI_HEALTH_PLAN", rf"member(?:ship)?{_N}|subscriber{_N}|policy(?:\s+holder)?{_N}|group{_N}|grp{_N}|plan\s+(?:id|number|no\.?|#)|insurance\s+(?:id|number|no\.?|#|card)|medicare{_N}|medicaid{_N}|mbi|beneficiary{_N}|insured\s+id|health\s+plan{_N}|claim{_N}|rx\s?(?:bin|pcn|grp|group)|bin|pcn|prior\s+auth(?:orization)?{_N}|authorization{_N}|referral{_N}|id\s*#|id\s+(?:number|no\.?)|identification\s+(?:number|no\.?)|"
+                         rf"{_PAYERS}"),
+    ("PHI_ACCOUNT", rf"fin{_N}|account{_N}|acct{_N}|a/c|billing{_N}|invoice{_N}|bank{_N}|routing{_N}|iban|card{_N}|credit\s+card{_N}|debit\s+card{_N}|visa|mastercard|master\s+card|amex|american\s+express|discover|statement{_N}|reference{_N}|ref{_N}|confirmation{_N}|receipt{_N}|order{_N}|transaction{_N}|payment{_N}|check{_N}"),
     ("PHI_LICENSE", rf"licen[cs]es?{_N}|lic\.?\s?#?|dea{_N}|npi{_N}|certificate{_N}|certification{_N}|cert\.?{_N}|passport{_N}|permit{_N}|registration{_N}|board\s+(?:number|no\.?|id)|state\s+id{_N}|id\s+card{_N}|badge{_N}|employee\s+id|driver'?s?{_N}|dl{_N}|cdl{_N}|ein|tin|itin"),
     ("PHI_DEVICE", rf"serial{_N}|serials|s/n|sn|imei{_N}|udi|device\s+(?:id|number|no\.?|#|serial)|mac\s+address|model\s+and\s+serial|lot\s+(?:number|no\.?|#)|pump\s+id|transmitter\s+id|sensor\s+id|device"),
     ("PHI_SSN", rf"ssn|ss\s?#|ss\s+(?:number|num|no\.?)|social\s+security{_N}|social{_N}|socsec"),
@@ -587,7 +634,8 @@ _WEAK_KEYWORD = _c(
     r"^(?:group|grp|card|bank|routing|order|reference|ref|confirmation|receipt|transaction|payment|check|"
     r"statement|claim|referral|authorization|contact|number|my number|call\w*|text\w*|device|registration|"
     r"permit|badge|tag|bin|pcn|social|driver'?s?|dl|cert\.?|billing|invoice|visa|master\s?card|amex|"
-    r"discover|american express|reach \w+|home number|work number|tel\.?|ein|tin|plan|plates?|lot|sn)\b"
+    r"discover|american express|reach \w+|home number|work number|tel\.?|ein|tin|plan|plates?|lot|sn|"
+    rf"{_PAYERS})\b"
 )
 _GAP_WORD = re.compile(r"[^\s:#=.,'\"()\u2018\u2019-]+")
 _ABBREV = r"(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bst)(?<!\bmt)(?<!\bno)(?<!\bnum)(?<!\bapt)(?<!\bave)(?<!\bjr)(?<!\bsr)(?<!\bprof)"
@@ -659,10 +707,33 @@ def _keyword_rule(text: str) -> list[tuple[str, int, int, float]]:
             if len(gap) > 40 or len(words) > 4 or not all(w.isalpha() for w in words):
                 break
             if kind == "PHI_VEHICLE" or (kind in ("PHI_LICENSE", "PHI_MRN", "PHI_HEALTH_PLAN", "PHI_DEVICE", "PHI_ACCOUNT")
-                                         and re.fullmatch(r"[A-Za-z]{1,4}\s\d[\w-]{3,}", token)):
+                                         and re.fullmatch(r"[A-Za-z]{1,4}\s\d[\w-]{3,}|[A-Za-z]{1,4}(?:\s\d{2,}){2,4}", token)):
                 out.append((kind, m.start(), m.end(), 0.95))
             break
-    return out + udis
+    out += [("PHI_ACCOUNT", m.start("v"), m.end("v"), 0.85) for m in _CARD_ENDING.finditer(text)]
+    return out + _siblings(text, out) + udis
+
+
+# The last four digits of a card or an account: "my visa ending 4417", "last 4 are 2290".
+_CARD_ENDING = _c(r"\b(?:ending|ends|ending\s+in|ends\s+in|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of))?)\s*:?\s*#?\s*"
+                  r"(?P<v>\d{4})\b(?!\s*(?:mg|units|am|pm))")
+
+
+def _mask(token: str) -> str:
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", token))
+
+
+def _siblings(text: str, found: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
+    """A second identifier of the same shape as one a keyword named: "left serial 2317A0441, right
+    2317A0449", "MRN 20048817 but my papers say 20048871"."""
+    shapes = {_mask(text[s:e]): kind for kind, s, e, _ in found if e - s >= 5}
+    taken = {(s, e) for _, s, e, _ in found}
+    out = []
+    for m in _ID_TOKEN.finditer(text):
+        kind = shapes.get(_mask(m.group("v")))
+        if kind and (m.start(), m.end()) not in taken and sum(ch.isdigit() for ch in m.group("v")) >= 4:
+            out.append((kind, m.start(), m.end(), 0.9))
+    return out
 
 
 _SPACED_ID = re.compile(r"(?<![\w-])(?:[A-Z0-9]{1,4}\s){1,3}[A-Z0-9][\w-]{1,11}(?![\w-])")
@@ -694,7 +765,14 @@ def _phone_rule(text: str) -> list[tuple[str, int, int, float]]:
                 out.append(("PHI_PHONE", m.start(), m.end(), score))
     for m in _SSN.finditer(text):
         out.append(("PHI_SSN", m.start(), m.end(), 0.85))
+    for m in _SPELLED_NUMBER.finditer(text):
+        out.append(("PHI_PHONE", m.start(), m.end(), 0.7))
     return out
+
+
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+# "call me back at five five five two two eight nine zero one four": seven digits or more, spoken.
+_SPELLED_NUMBER = _c(rf"\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{6,}}\b")
 
 
 def _phone_or_fax(text: str, start: int) -> str:
@@ -712,17 +790,19 @@ def _phone_or_fax(text: str, start: int) -> str:
 # ---- names: after a title, an introduction or a relation --------------------------------------
 _TITLE = re.compile(
     r"\b(?:(?:[Dd]r|DR|Mr|Mrs|Ms|Mx|Prof|Rev|Sr|Fr)\.?|(?:Doctor|doctor|Miss|Professor|Nurse|nurse|Pastor|Judge|"
-    r"Officer|Coach|Dr\.?\s+and\s+(?:Mr|Mrs|Ms)\.?))\s+"
+    r"Officer|Coach|coach|pastor|(?:[Gg]reat[- ]?)?(?:[Aa]unt|[Aa]untie|[Uu]ncle)|[Gg]randma|[Gg]randpa|[Nn]ana|[Gg]ranny|"
+    r"[Cc]ousin|Dr\.?\s+and\s+(?:Mr|Mrs|Ms)\.?))\s+(?=[A-Z]|(?<=[Dd]r\s)|(?<=[Dd]r\.\s)|(?<=[Mm]rs\.\s)|(?<=[Mm]r\.\s)|(?<=[Mm]s\.\s))"
 )
 _INTRO = _c(
     r"\b(?:my\s+name\s+is|my\s+name's|(?:patient\s+)?name\s*:|names?\s+is|this\s+is|it's|its|it\s+is|"
-    r"i\s+go\s+by|call\s+me|signed|spelled|spelt|patient\s*:)\s*,?\s+"
+    r"i\s+go\s+by|call\s+me|signed|spelled|spelt|patient\s*:)\s*,?\s+(?:(?:uh+|um+|er+|erm)\s*,?\s+)?"
 )
 _STRONG_INTRO = _c(r"^(?:my\s+name|(?:patient\s+)?name\s*:|names?\s+is|i\s+go\s+by|call\s+me|signed|spel|patient)")
 _INTRO_UPPER = _c(r"\b(?:i\s+am|i'm|im|here\s+is|this\s+is)\s+")
-_SIGN_OFF = _c(r"\b(?:thanks|thank\s+you|regards|sincerely|cheers|best|love|xoxo|warmly)\s*,?\s+|^\s*[-~]\s*")
+_SIGN_OFF = _c(r"\b(?:thanks|thank\s+you|thx|tx|ty|many\s+thanks|regards|sincerely|cheers|best|love|xoxo|warmly|"
+               r"blessings|respectfully|take\s+care)\s*[,!.]?\s+|^\s*[-~]\s*")
 _RELATION = _c(
-    r"\b(?:my|our|his|her|their)\s+(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|"
+    r"\b(?:my|our|his|her|their)\s+(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|great|grand|"
     r"step|ex|\d+\s*(?:year|yr|month|mo|week)s?\s*old)\s*-?\s*)*"
     r"(?:(?:mother|father|sister|brother|son|daughter)[- ]in[- ]law|son|daughter|wife|husband|spouse|partner|mom|mother|mum|dad|father|sister|brother|sibling|aunt|"
     r"auntie|uncle|grandma|grandmother|grandpa|grandfather|granddaughter|grandson|niece|nephew|cousin|"
@@ -731,9 +811,14 @@ _RELATION = _c(
     r"doctor|"
     r"therapist|nurse|pcp|cardiologist|oncologist|surgeon|dentist|pediatrician|psychiatrist|boss|"
     r"manager|coworker|co-worker|colleague|teacher|coach|pastor|husband's|wife's|"
-    r"great-grandmother|great-grandfather|grandchild|grandkid)"
+    r"great-grandmother|great-grandfather|grandchild|grandkid|twins|kids|children|sons|daughters|grandkids|"
+    r"grandchildren|boys|girls)"
     r"(?:\s*'s\s+name\s+is|\s+is\s+(?:named|called)|\s+named|\s+called|\s*,)?\s+"
 )
+# Departments and teams a message thanks or signs off to: not a person.
+_DEPARTMENT = re.compile(r"(?:[a-z]+(?:ology|iatrics|iatry)|pharmacy|billing|reception|radiology|team|staff|everyone|"
+                         r"all|nurses|doctors|front desk|office|clinic|lab|imaging|urgent care|er|icu|admin)")
+_TITLE_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|mx)\.?\s+$")
 _NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*(?:['’]s)?")
 _RELATION_WORDS = set(re.findall(r"[a-z]+", _RELATION.pattern.split("(?:son|daughter|wife", 1)[-1])) - {"s", "in", "law", "is", "name"}
 _TITLE_WORDS = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "doctor", "nurse", "sir", "madam", "jr", "sr"}
@@ -759,6 +844,30 @@ def _token_at(doc: Any, start: int) -> Any:
     return span[0] if span is not None and len(span) else None
 
 
+def _first_name(low: str, english: bool = False) -> bool:
+    """A first name in gender-guesser's international list (and not a function word); with `english`,
+    one given in Britain, Ireland or the USA ("tyler", "frank": not "age" or "ate", Nordic and Filipino
+    names that are English words)."""
+    names = _ENGINES.get("english_first_names" if english else "first_names", ())
+    return low in names and low not in _STOP and low not in _PERSON_WORDS and low not in _RELATION_WORDS
+
+
+def _nounlike(doc: Any, start: int) -> bool:
+    """Is the word at `start` tagged a noun or proper noun (a lowercase first name that is also an
+    English verb or adjective, "ate", "said", "free", is not one there)?"""
+    tok = _token_at(doc, start)
+    return tok is not None and tok.pos_ in ("PROPN", "NOUN")
+
+
+def _drug(low: str) -> bool:
+    """A drug name (generic, brand or synonym) in drug-named-entity-recognition's dictionary, or ours.
+
+    The dictionary's synonyms include English words and first names ("birch", "ana", "camila"): those
+    count only when our own list has them."""
+    return low in _DRUG_WORDS or (low in _ENGINES.get("drugs", ()) and low not in _ENGINES.get("lexicon", ())
+                             and not _first_name(low))
+
+
 def _namelike(text: str, doc: Any, start: int, end: int, lexicon: set[str], *, strong: bool = False,
               introduced: bool = False, relation: bool = False) -> bool:
     """Could the word text[start:end] be a name (given a cue before it)?"""
@@ -766,6 +875,8 @@ def _namelike(text: str, doc: Any, start: int, end: int, lexicon: set[str], *, s
     low = word.lower()
     if low.endswith(("'s", "’s")):
         low = low[:-2]
+    if _DEPARTMENT.fullmatch(low) or (not (relation or introduced) and _drug(low)):
+        return False  # "thank you Oncology", "- Lasix"
     if (low in _ALLOW or low in _STOP or low in _INFORMAL or low in _TITLE_WORDS or len(low) < 2
             or low in _PLACES_NOT_PHI or not low.replace("'", "").replace("’", "").replace("-", "").isalpha()):
         return False
@@ -791,7 +902,10 @@ def _namelike(text: str, doc: Any, start: int, end: int, lexicon: set[str], *, s
         # After a relation ("my son jake has") a lowercase English word is a name only when the
         # tagger calls it a proper noun ("my father face is not normal" is not a name).
         if not relation:
-            return False
+            return (strong and _first_name(low) and _TITLE_BEFORE.search(text[max(0, start - 6):start]) is not None
+                    and _nounlike(doc, start))
+        if _first_name(low, english=True) and _nounlike(doc, start):
+            return True  # "my son tyler" (but "my neighbor ate", "my wife's age")
         tok = _token_at(doc, start)
         return tok is not None and tok.pos_ == "PROPN" and low not in _PERSON_WORDS and low not in _RELATION_WORDS
     tok = _token_at(doc, start)
@@ -808,11 +922,26 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
     out = []
 
     def take(after: int, *, upper_only: bool = False, strong: bool = False, must_end: bool = False,
-             introduced: bool = False, relation: bool = False) -> None:
+             introduced: bool = False, relation: bool = False, last_first: bool = False) -> None:
         tokens: list[tuple[int, int]] = []
         cursor = after
         while len(tokens) < 3:
+            if tokens and (particle := _NAME_PARTICLE.match(text, cursor)):
+                cursor = particle.end()
+                continue
+            if tokens and (suffix := _NAME_SUFFIX.match(text, cursor)):
+                tokens.append((suffix.start(), suffix.end()))
+                break
+            if tokens and (nickname := _NICKNAME.match(text, cursor)):
+                cursor = nickname.end()  # "Reginald 'Reggie' Thibodeaux"
+                continue
+            if tokens and (middle := _MIDDLE_INITIAL.match(text, cursor)):
+                cursor = middle.end()
+                continue
             m = _NAME_TOKEN.match(text, cursor)
+            if not m and tokens and (initial := _INITIAL.match(text, cursor)):
+                tokens.append((initial.start(), initial.end() - 1))  # "ABERNATHY, CLIVE R", "Mary J. Blige"
+                break
             if not m:
                 break
             first_upper = text[tokens[0][0]].isupper() if tokens else None
@@ -824,6 +953,9 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
             end = m.end()
             possessive = text[m.start():end].lower().endswith(("'s", "’s"))
             tokens.append((m.start(), end - 2 if possessive else end))
+            if last_first and len(tokens) == 1 and text.startswith(", ", end) and not possessive:
+                cursor = end + 2  # "Lin, Mei-Ling", "O'Connor, Siobhan"
+                continue
             if possessive or end >= len(text) or text[end] != " ":
                 break
             cursor = end + 1
@@ -832,6 +964,8 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
         if must_end and not re.match(r"\s*(?:[.,!?;:)]|$)", text[tokens[-1][1]:]):
             return
         out.append(("PHI_NAME", tokens[0][0], tokens[-1][1], 0.8))
+        if relation and (joined := re.match(r"\s+(?:and|&)\s+", text[tokens[-1][1]:])):
+            take(tokens[-1][1] + joined.end(), strong=True, relation=True)  # "my twins Ava and Aiden"
 
     for m in _TITLE.finditer(text):
         take(m.end(), strong=True)
@@ -844,6 +978,42 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
         take(m.end(), upper_only=True, strong=True, must_end=True)
     for m in _RELATION.finditer(text):
         take(m.end(), strong=True, relation=True)
+    for m in _FIELD.finditer(text):  # "Member: Chidi Okonkwo", "SUBSCRIBER: DELGADO, ERNESTO"
+        take(m.end(), strong=True, introduced=True, last_first=True)
+    for m in _END_SIGN.finditer(text):  # "... -- Lucía Fernández", "- tasha", "-Priya"
+        take(m.end(), strong=True, must_end=True, introduced=text[m.end()].islower() and _first_name(
+            re.match(r"[^\W\d_]+", text[m.end():]).group(0).lower()))  # type: ignore[union-attr]
+    for m in _LAST_WORD.finditer(text):  # "... only the work one fails. Rafael"
+        low = m.group("v").lower()
+        if low not in lexicon and not _DEPARTMENT.fullmatch(low) and low not in _ALLOW | _STOP | _INFORMAL and (
+                _first_name(low) or getattr(_token_at(doc, m.start("v")), "pos_", "") == "PROPN"):
+            out.append(("PHI_NAME", m.start("v"), m.end("v"), 0.7))
+    for m in _INITIAL_SURNAME.finditer(text):  # "R. Tanaka", "Dr. S. Mukherjee"
+        if _namelike(text, doc, m.start("s"), m.end("s"), lexicon):
+            out.append(("PHI_NAME", m.start(), m.end("s"), 0.75))
+    for m in _FULL_NAME.finditer(text):  # "Jamal Price", "Marcus Bell's"
+        first, last = m.group("f").lower(), m.group("l").lower().removesuffix("'s").removesuffix("’s")
+        if (_first_name(first) and (not (first in lexicon and last in lexicon) or _first_name(last)) and not _drug(first) and not _drug(last)
+                and last not in _STOP | _PLACES_NOT_PHI | _MONTH_NAMES and not _DEPARTMENT.fullmatch(last)
+                and not re.fullmatch(_WEEKDAY, last) and not re.search(rf"^(?:{_FACILITY_WORDS})", text[m.start("l"):])
+                and not _EPONYM_USE.match(text[m.end("l"):m.end("l") + 40])):
+            end = m.end("l")
+            if m.group("l2") and (m.group("l2").lower() not in lexicon or _first_name(last)) and not _drug(m.group("l2").lower()):
+                end = m.end("l2")  # "Amelia Rose Thompson"
+            out.append(("PHI_NAME", m.start(), end, 0.7))
+    for m in _POSSESSIVE_NAME.finditer(text):  # "Saoirse's vaccines are due"
+        low = m.group("v").lower()
+        if (_first_name(low) and low not in lexicon and not _drug(low) and not _POSSESSIVE_EPONYM_RE.match(m.group(0))
+                and not _EPONYM_USE.match(text[m.end("v"):m.end("v") + 40])):
+            out.append(("PHI_NAME", m.start("v"), m.end("v"), 0.7))
+    for m in _PRONOUN_NAME.finditer(text):  # "He's Eli, 11."
+        if _first_name(m.group("v").lower()):
+            out.append(("PHI_NAME", m.start("v"), m.end("v"), 0.7))
+    for m in _INTRO.finditer(text):  # "this is frank at 3 Elm St": a lowercase first name after a weak introduction
+        word = _NAME_TOKEN.match(text, m.end())
+        if word and word.group(0).islower() and _first_name(word.group(0), english=True) and _nounlike(doc, word.start()) and re.match(
+                r"\s*(?:,|\bat\b|\bfrom\b|\bhere\b|\bcalling\b|\bagain\b|$)", text[word.end():]):
+            out.append(("PHI_NAME", word.start(), word.end(), 0.7))
     for m in _GREETING_NAME.finditer(text):  # "hi kate here", "hey, it's bob,"
         first = _token_at(doc, m.start("v"))
         if (m.group(0).rstrip().lower().endswith("here") or m.group("v").split()[0].lower() not in lexicon
@@ -860,6 +1030,31 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
     return out
 
 
+# A form field or header that names a person: "Member: ...", "SUBSCRIBER: ...", "From: ..." (the
+# normalised text has no line breaks, so a label is known by its colon).
+_FIELD = _c(
+    r"(?:^|(?<=[\s|,;(]))(?:pt\.?\s*name|patient(?:'s)?\s+name|member(?:\s+name)?|subscriber(?:\s+name)?|insured(?:\s+name)?|"
+    r"policy\s*holder|account\s+holder|card\s*holder|guarantor|name\s+on\s+(?:card|account)|responsible\s+party|"
+    r"emergency\s+contact|parent(?:/guardian)?|guardian|beneficiary|from|to|cc|attn|attention|reply\s+to|caller|"
+    r"contact(?:\s+name)?|last\s+name|first\s+name|first|last|surname|given\s+name|full\s+name|signed|"
+    r"referring(?:\s+(?:physician|provider|doctor))?|ordering(?:\s+(?:physician|provider))?|provider|physician|pcp|"
+    r"patient|pt|name|authorized\s+(?:contact|person)|spouse|next\s+of\s+kin|nok|re|regarding|subject|student|child|"
+    r"resident|client|insured\s+person|employee|applicant)\s*[:=]\s*|\b(?:first|last|middle|given|family|sur)\s*name\s+(?:is\s+)?"
+)
+# A sign-off at the very end: "... -- Lucía Fernández", "- R. Baptiste", "-Priya".
+_END_SIGN = re.compile(r"(?:^|(?<=\s))(?:-{1,2}|–|—|~)\s*(?=[^\W\d_][^\n]{0,40}$)")
+# A lone capitalised word closing the message after a sentence: "... fails. Rafael".
+_LAST_WORD = re.compile(r"[.!?,—–]\s+(?P<v>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s*$")
+_NAME_PARTICLE = re.compile(r"(?:van|von|der|den|de|la|le|del|della|da|di|du|dos|das|bin|ibn|al|el|ter|ten)\s+(?=[^\W\d_])")
+_NICKNAME = re.compile(r"[\"'‘“(][^\W\d_]+[\"'’”)]\s+(?=[^\W\d_])")
+_NAME_SUFFIX = re.compile(r"(?:Jr|Sr|II|III|IV)\b\.?")
+_MIDDLE_INITIAL = re.compile(r"[A-Z]\.\s+(?=[A-Z][a-z])")
+_INITIAL = re.compile(r"[A-Z]\.?(?![\w'’])")
+_INITIAL_SURNAME = re.compile(r"(?<![\w.])[A-Z]\.\s?(?P<s>[A-Z][a-z][\w'’]*(?:-[A-Z][a-z]+)?)")
+_FULL_NAME = re.compile(r"\b(?P<f>[A-Z][a-z]+)\s+(?:[A-Z]\.?\s+)?(?P<l>[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*(?:['’]s)?)\b"
+                        r"(?:\s+(?P<l2>[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*))?")
+_POSSESSIVE_NAME = re.compile(r"\b(?P<v>[A-Z][a-z]+)['’]s\b")
+_PRONOUN_NAME = re.compile(r"\b(?:[Hh]e|[Ss]he)(?:'s|’s|\s+is)\s+(?P<v>[A-Z][a-z]+)\b(?=\s*,?\s*\d)")
 # A greeting that introduces the writer: "hi kate here", "hello, this is bob, ..." (at the start of a line).
 _GREETING_NAME = _c(
     r"(?:^|\n)\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))[,!.]?\s+"
@@ -894,7 +1089,7 @@ _ENTITY_KIND = {
     "US_DRIVER_LICENSE": "license", "MEDICAL_LICENSE": "license", "US_PASSPORT": "license", "PHI_LICENSE": "license",
     "PHI_VEHICLE": "vehicle",
     "PHI_DEVICE": "device", "MAC_ADDRESS": "device",
-    "URL": "url",
+    "URL": "url", "PHI_URL": "url",
     "IP_ADDRESS": "ip",
 }
 # Which claim wins where spans overlap: context-word rules, then patterns, then spaCy's NER.
@@ -949,7 +1144,9 @@ def _build() -> dict[str, Any]:
 
     class OfflineEmailRecognizer(EmailRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
-            return offline_tld(pattern_text).fqdn != ""
+            # A known suffix, or any alphabetic top-level label: reserved and private domains
+            # ("clinic.example", "host.internal") are someone's address all the same.
+            return offline_tld(pattern_text).fqdn != "" or bool(_EMAIL_DOMAIN.search(pattern_text))
 
     class RuleRecognizer(EntityRecognizer):
         """A project rule (a function of the text and the spaCy doc) as a Presidio recognizer."""
@@ -1013,6 +1210,8 @@ def _build() -> dict[str, Any]:
         CreditCardRecognizer(), UsBankRecognizer(), IpRecognizer(), UrlRecognizer(),
         UsLicenseRecognizer(), UsPassportRecognizer(), MedicalLicenseRecognizer(), DateRecognizer(),
         *optional,
+        PatternRecognizer(supported_entity="PHI_URL", name="AnyDomainUrlRecognizer",
+                          patterns=[Pattern("url", _ANY_URL.pattern, 0.7)]),
         PatternRecognizer(supported_entity="PHI_LOCATION", name="ZipPlus4Recognizer",
                           patterns=[Pattern("zip+4", _ZIP_PLUS4.pattern, 0.85)]),
         RuleRecognizer("DatePhiRecognizer", ["PHI_DATE"], _date_rule),
@@ -1029,7 +1228,27 @@ def _build() -> dict[str, Any]:
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return {"analyzer": analyzer, "anonymizer": AnonymizerEngine(), "nlp_engine": nlp_engine, "nlp": nlp,
-            "tagging": tagging, "lexicon": lexicon}
+            "tagging": tagging, "lexicon": lexicon, **_first_names(), "drugs": _drug_names()}
+
+
+def _first_names() -> dict[str, frozenset[str]]:
+    """gender-guesser's ~48,000 first names from 50-odd countries, lower case; and those given in
+    Britain, Ireland or the USA (the first three columns of its frequency table)."""
+    import gender_guesser.detector
+
+    names = gender_guesser.detector.Detector(case_sensitive=False).names
+    english_columns = [gender_guesser.detector.Detector.COUNTRIES.index(c) for c in ("great_britain", "ireland", "usa")]
+    return {"first_names": frozenset(n for n in names if len(n) > 1),
+            "english_first_names": frozenset(n for n, by_gender in names.items() if len(n) > 1 and any(
+                freq[i].strip() for freq in by_gender.values() for i in english_columns))}
+
+
+def _drug_names() -> frozenset[str]:
+    """One-word drug names and synonyms (generic and brand) from drug-named-entity-recognition's
+    dictionary (DrugBank, MeSH, Wikipedia; offline, in the wheel)."""
+    from drug_named_entity_recognition import drugs_finder
+
+    return frozenset(v for v in drugs_finder.d["drug_variant_to_canonical"] if " " not in v and len(v) > 2)
 
 
 def _engines() -> dict[str, Any]:
@@ -1055,7 +1274,7 @@ _ALLOW_RE = re.compile(
 _EPONYM_USE = _c(
     r"^(?:'s|’s|s'|')?\s*(?:disease|syndrome|palsy|disorder|sign|test|maneuver|manoeuvre|reflex|ulcer|cyst|"
     r"phenomenon|lymphoma|sarcoma|tumou?r|neuroma|fracture|esophagus|oesophagus|node|triad|law|score|"
-    r"scale|criteria|monitor|catheter|tube|contracture|arthritis|dementia|chorea|thyroiditis|"
+    r"scores|scale|criteria|monitor|catheter|tube|contracture|arthritis|dementia|chorea|thyroiditis|"
     r"encephalopathy|ataxia|dystrophy|anomaly|spots?|nodes?|pouch|diverticulum|tear|runs|runs\s+in)\b"
     # without a possessive ("Ethan's surgery" is a person's): "Tommy John surgery", "Whipple procedure"
     r"|^\s+(?:surgery|procedure|operation|repair|reconstruction|technique|method|classification|"
@@ -1073,6 +1292,8 @@ def _is_clinical_word(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if _ALLOW_RE.match(span) or any(ch.isdigit() for ch in span):
         return True
+    if any(_drug(w.lower()) for w in re.findall(r"[A-Za-z][A-Za-z-]+", span)):
+        return True  # "Took Benadryl", "on Eliquis and Coreg"
     if re.fullmatch(r"[A-Z0-9/-]{1,5}", span):  # LDL, INR, ER, ICU, A1C
         return True
     words = span.split()
@@ -1090,6 +1311,7 @@ def _is_clinical_word(text: str, start: int, end: int) -> bool:
     return False
 
 
+_DISEASE_AFTER = _c(r"(?:\s+|-)(?:virus|fever|spotted\s+fever|disease|encephalitis|flu|type|like|strain|variant|outbreak)\b")
 _RELATION_BEFORE = _c(r"\b(?:dr|doctor|mr|mrs|ms|my|named|name is|this is|it's|call|email|tell|ask|with dr)\.?\s+\w*\s*$")
 
 
@@ -1117,6 +1339,12 @@ def _accept(entity: str, text: str, start: int, end: int, score: float, doc: Any
         if not (digits >= 10 or span.lstrip().startswith("+") or (digits == 7 and re.search(r"\D", span))):
             return None  # "07225879": eight bare digits, a UUID's first group
     kind = _ENTITY_KIND[entity]
+    if entity in ("PERSON", "LOCATION", "PHI_LOCATION", "ORGANIZATION") and _DISEASE_AFTER.match(text, end):
+        return None  # "West Nile virus", "Rocky Mountain spotted fever", "Norwalk-type bug"
+    if entity in ("PERSON", "LOCATION", "PHI_LOCATION") and any(
+            _drug(w.lower()) or (entity == "PERSON" and _DEPARTMENT.fullmatch(w.lower()))
+            for w in re.findall(r"[A-Za-z][A-Za-z-]+", span)):
+        return None  # "on Eliquis and Coreg" is no street corner, "thank you Oncology" no one's name
     if entity in ("PERSON", "LOCATION"):
         # trim a possessive and punctuation spaCy sometimes keeps
         while end > start and text[end - 1] in ".,;:!?)'\"":

@@ -533,3 +533,21 @@ CONTEXT_TRIGGERS += [(p, "PSEUDO", "PSEUDO") for p in (
     "can't walk", "cant walk", "can't stand", "cant stand", "can't see", "cant see", "can't breathe", "cant breathe", "can't feel",
     "cant feel", "can't move", "cant move", "can't wake", "cant wake", "can't keep", "cant keep", "can't talk", "cant talk")]
 CATEGORIES["meningitis"] = (CATEGORIES["meningitis"][0], CATEGORIES["meningitis"][1] + (("meningeal", "systemic"),))
+
+# Past events anchored by a month or an age ("my heart attack in March", "dad had a stroke at 60"; not
+# below 43, which reads as weeks of pregnancy: "born at 35 weeks"),
+# and recovery words; administrative mentions of a vaccine or a prescription are no symptom.
+CONTEXT_TRIGGERS += [(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
+    *(f"in {month}" for month in ("january", "february", "march", "april", "june", "july", "august", "september",
+                                  "october", "november", "december")),
+    *(f"at {age}" for age in range(43, 90)), "survived", "been clean since", "clean since", "doing well with")]
+FIGURES += [
+    r"fit (?:note|for work|to work|to fly)",  # a sick note, not a seizure
+    r"(?:meningitis|meningococcal|men) ?(?:b|acwy|c)? (?:vaccine|vaccination|jab|shot|booster)s?",
+    r"(?:renew|refill|repeat|replace|new|spare|expired?)\w* (?:my |his |her |the |our )?(?:epi-?pens?|auto-?injectors?)"
+    r"|(?:epi-?pens?|auto-?injectors?) (?:prescription|refill|expires?|expiry|renewal)",
+]
+# Fainting with a fever (sepsis) or in pregnancy (an ectopic or a bleed) is an emergency on its own.
+CATEGORIES["sepsis"] = (CATEGORIES["sepsis"][0], CATEGORIES["sepsis"][1] + (("fever", "syncope"),))
+CATEGORIES["obstetric_bleeding"] = (CATEGORIES["obstetric_bleeding"][0],
+                                    CATEGORIES["obstetric_bleeding"][1] + (("pregnant_or_postpartum", "syncope"),))
