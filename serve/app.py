@@ -3,13 +3,14 @@
     serve run serve/config.yaml            # or: python jobs/serve.py --port 8000
     serve deploy serve/config.yaml         # onto a running cluster (ray start --head / ray up cluster.yaml)
 
-A request passes, in order: API key and rate limit (401, 429), body size (413), JSON and field
-validation (400, 422), chat-template control tokens, message and history limits (422); then the gate
+A request passes, in order: API key (401), body size (413), JSON and field validation (400, 422), the
+triage of the patient's words and the key's rate limit (429), chat-template control tokens, message and
+history limits (422); then the gate
 (rlhf/serving/gate.py): triage of the patient's own words (their message and `user` turns; a client's
 `assistant` turns are context for the model, never the patient's words), generation by the patient's
 A/B arm, the safety head and the reply checks. Any error or timeout inside the gate escalates with the
 holding reply (never an ungated answer), and every answered request is in the audit log before its
-response leaves. A refused request (400, 422, 503) whose words hold a red flag still carries
+response leaves. A refused request (400, 422, 429, 503) whose words hold a red flag still carries
 `safety_flag`, `escalation_reason` and the emergency `instruction`, and its rejection row names the
 categories; a client that hangs up leaves its audit row (the handler logs the case when Serve cancels it).
 """
@@ -132,13 +133,10 @@ async def _access(request: Request, call_next):
             await _count_rejection(request, 401, "missing or wrong API key")
             return _error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
         request.state.key_id = key
-        # 429 and 413 are decided before the body is read, so they carry no emergency advice: reading the
-        # body here hung the ingress replica (see the issue note).
+        # 413 is decided before the body is read, so it carries no emergency advice: reading the body here
+        # hung the ingress replica. The rate limit (429) is the handler's, after triage, so that a
+        # rate-limited emergency still gets its instruction.
         limit = ingress.config.serve.max_body_bytes
-        allowed, wait = ingress.limiter.allow(key)
-        if not allowed:
-            await _count_rejection(request, 429, "rate limit")
-            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s", headers={"Retry-After": str(max(1, round(wait)))})
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _count_rejection(request, 413, "body too large")
@@ -202,6 +200,11 @@ class ClinicalAssist:
         s = self.config.serve
         history = body.history()
         flags = precheck(body.message, history)  # the patient's own words only: their message and `user` turns
+        allowed, wait = self.limiter.allow(request.state.key_id)
+        if not allowed:
+            await _count_rejection(request, 429, "rate limit", flags)
+            return _error(429, f"rate limit reached for this key; retry in {wait:.1f} s",
+                          headers={"Retry-After": str(max(1, round(wait)))}, flags=flags)
         problems = []
         for where, text in [("message", body.message)] + [(f"conversation_history[{i}]", t.content) for i, t in enumerate(history)]:
             if found := control_tokens(self.tokenizer, text):

@@ -290,3 +290,27 @@ def test_one_arm_at_a_time_never_mixes_arms_and_starves_neither():
     assert results == [(i % 3 == 0, i) for i in range(30)]  # everyone got through
     assert all(len(arms) == 1 for arms in log)  # never both arms in the engine at once
     assert len(log) == 30
+
+
+def test_a_rate_limited_emergency_still_gets_its_instruction():
+    """The 429 is decided in the ingress handler after triage (the middleware cannot read the body), so a
+    patient over the rate limit with a red flag is told what to do. The handler runs here without Serve:
+    the limiter is already spent, so it answers before any model or deployment is needed."""
+    import asyncio
+    import json
+    from types import SimpleNamespace
+
+    from serve.app import ClinicalAssist
+
+    ingress = ClinicalAssist.func_or_class.__new__(ClinicalAssist.func_or_class)
+    ingress.config = load_config("default")
+    ingress.limiter = RateLimiter(per_minute=0.001, burst=1)
+    assert ingress.limiter.allow("k1")[0] and not ingress.limiter.allow("k1")[0]
+    request = SimpleNamespace(state=SimpleNamespace(key_id="k1"), app=SimpleNamespace(state=SimpleNamespace()))
+    body = ClinicalAssistRequest.model_validate({**BODY, "message": RED_FLAG_MESSAGES["stroke"]})
+    response = asyncio.run(ingress.clinical_assist(body, request))
+    payload = json.loads(response.body)
+    assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+    assert payload["safety_flag"] is True and payload["instruction"] == INSTRUCTIONS["stroke"], payload
+    calm = asyncio.run(ingress.clinical_assist(ClinicalAssistRequest.model_validate(BODY), request))
+    assert calm.status_code == 429 and "instruction" not in json.loads(calm.body)
