@@ -24,8 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "jobs"))
 
 
 def floor(config, pairs, sft: Path, iterations: int) -> dict:
@@ -57,7 +55,7 @@ def floor(config, pairs, sft: Path, iterations: int) -> dict:
 
 
 def ours(config, pairs, sft: Path, rm: Path, iterations: int) -> dict:
-    import ppo as job
+    from jobs import ppo as job
 
     from actors.cluster import ensure_ray
     from rlhf.models.loading import load_tokenizer

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _cli import parser, run, setup
+from jobs._cli import parser, run, setup
 
 from rlhf.config import Config, EvaluationTargets
 from rlhf.data.loading import load_preferences

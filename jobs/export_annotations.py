@@ -14,7 +14,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _cli import parser, run, setup
+from jobs._cli import parser, run, setup
 
 from rlhf.data.formatting import encode_prompt
 from rlhf.data.schema import PatientContext, Turn

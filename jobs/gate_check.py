@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from _cli import parser, run, setup
+from jobs._cli import parser, run, setup
 
 from rlhf.errors import DataValidationError, ModelUnavailableError
 from rlhf.serving.offline import by_category, summary_lines, verdict

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from _cli import run
+from jobs._cli import run
 
 from rlhf.data.loading import load_preferences, summarize
 from rlhf.data.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_dataset

@@ -15,11 +15,11 @@ import json
 import time
 from pathlib import Path
 
-import evaluate as evaluate_job
-import ppo as ppo_job
-import reward_model as reward_job
-import sft as sft_job
-from _cli import parser, run, setup
+from jobs import evaluate as evaluate_job
+from jobs import ppo as ppo_job
+from jobs import reward_model as reward_job
+from jobs import sft as sft_job
+from jobs._cli import parser, run, setup
 
 from rlhf.config import Config
 from rlhf.data.formatting import encode_prompt

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _cli import parser, run, setup
-from _stages import skip_or_start_over
+from jobs._cli import parser, run, setup
+from jobs._stages import skip_or_start_over
 
 from rlhf.config import Config
 from rlhf.data.formatting import encode_prompt
@@ -50,8 +50,8 @@ class SafetyStop(RLHFError):
 def inputs(config: Config) -> tuple[Path, Path, Path]:
     """The SFT policy, reward model and judge folders: the ones the config names (which must exist),
     else this config's stages, trained now if missing or stale (each skipped when current)."""
-    import reward_model as reward_job
-    import sft as sft_job
+    from jobs import reward_model as reward_job
+    from jobs import sft as sft_job
 
     s = config.ppo
     if s.reference == "policy_without_adapter" and not config.model.lora.enabled:

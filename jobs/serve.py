@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from _cli import parser, run, setup
+from jobs._cli import parser, run, setup
 
 from actors.cluster import ensure_ray
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from _cli import parser, run, setup
-from _stages import run_stage
+from jobs._cli import parser, run, setup
+from jobs._stages import run_stage
 
 from rlhf.config import Config
 from rlhf.data.loading import load_preferences

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _cli import parser, run, setup
+from jobs._cli import parser, run, setup
 
 from rlhf.config import Config
 from rlhf.tracking import Tracker, close_child_runs
@@ -94,7 +94,7 @@ def plot(results, path: Path) -> Path | None:
 
 def sweep(config: Config) -> tuple[list, Any, Path]:
     """Run the sweep; (trial rows, best row or None, sweep folder)."""
-    import ppo as ppo_job
+    from jobs import ppo as ppo_job
 
     from actors.cluster import ensure_ray
     from tune.objective import best, run_status

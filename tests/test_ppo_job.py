@@ -13,8 +13,6 @@ from rlhf.training.reward import run_reward_model
 from rlhf.training.sft import run_sft
 from tests.conftest import ROOT, kill_job_after_checkpoint
 
-sys.path.insert(0, str(ROOT / "jobs"))
-
 
 @pytest.fixture(scope="module")
 def ppo_inputs(tmp_path_factory):
@@ -45,7 +43,7 @@ def local_ray(ppo_inputs):
 
 
 def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
-    import ppo as job
+    from jobs import ppo as job
     from rlhf.models.loading import load_tokenizer
 
     ray = local_ray
@@ -203,7 +201,7 @@ def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs,
     (Rollout through the HF `generate` fallback here: the same actor interface as vLLM.)"""
     import torch
 
-    import ppo as job
+    from jobs import ppo as job
 
     config = load_config("tiny", [*overrides(ppo_inputs), "ppo.steps=2", "ppo.unsafe_rate_bound=0.5",
                                   "ppo.unsafe_patience=1", "ppo.prompts_per_step=8", "generation.backend=hf"])

@@ -11,8 +11,6 @@ from rlhf.data.loading import write_preferences
 from tests.conftest import ROOT, kill_job_after_checkpoint
 from tests.test_data_validation import good_row
 
-sys.path.insert(0, str(ROOT / "jobs"))
-
 
 def job(script, out_dir, *overrides, timeout=600):
     cmd = [sys.executable, f"jobs/{script}", "--config", "tiny", "--set", f"runtime.output_dir={out_dir}",
@@ -38,7 +36,7 @@ def test_sft_job_trains_through_ray_then_skips_when_current(tmp_path):
 
 
 def test_a_current_stage_is_skipped_and_force_starts_it_over(tmp_path, capsys):
-    from _stages import skip_or_start_over
+    from jobs._stages import skip_or_start_over
 
     from rlhf.training.stages import mark_completed
 

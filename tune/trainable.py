@@ -4,12 +4,10 @@ group) that reports its held-out objective to Tune every `sweep.eval_every` step
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 from rlhf.config import Config
-from rlhf.paths import project_root
 from tune.objective import trial_report
 from tune.space import apply
 
@@ -50,8 +48,7 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     import ray
     from ray import tune
 
-    sys.path.insert(0, str(project_root() / "jobs"))  # the PPO loop lives in the job (one visible loop)
-    import ppo as ppo_job
+    from jobs import ppo as ppo_job  # the PPO loop lives in the job (one visible loop)
 
     from rlhf.data.loading import load_preferences
     from rlhf.models.loading import load_tokenizer

@@ -315,9 +315,9 @@ _DATE_PATTERNS = [
     # "my 9/14 visit", "last login 02/03 from": a month/day before an event word
     (_c(rf"(?<![\w/.])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![/.]\d)\s+(?:{_EVENT_WORDS})\b"), 0.75),
     (_c(rf"\bthe\s+(?P<v>(?:0?[1-9]|[12]\d|3[01]){_ORD})\b(?=\s+(?:is|was|works|would|suits|of\s+(?:next|this|the)\s+month)\b)"), 0.7),
-    (_c(rf"\b(?:appt|appointment|visit|surgery|scan|slot|booking|procedure)\s+(?:for|on)\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?![/.]\d)"), 0.75),
+    (_c(r"\b(?:appt|appointment|visit|surgery|scan|slot|booking|procedure)\s+(?:for|on)\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?![/.]\d)"), 0.75),
     # holidays name a day: "the Fourth of July 1931", "born on Christmas Day"
-    (_c(rf"\b(?P<v>{_HOLIDAY}(?:,?\s+(?:19|20)\d{{2}})?)\b(?=,?\s+(?:19|20)\d{{2}})|(?<=born on )(?:the\s+)?(?P<w>{_HOLIDAY})\b"), 0.8),
+    (_c(rf"\b(?P<v>(?:{_HOLIDAY}),?\s+(?:19|20)\d{{2}})\b|(?<=born on )(?:the\s+)?(?P<w>(?:{_HOLIDAY}))\b"), 0.8),
     # DOB 62, born '62 are years: not flagged. ISO timestamps: caught by the first patterns.
 ]
 # A numeric date whose "day" and "month" could also be a fraction, a ratio or a score.
@@ -1278,7 +1278,10 @@ _EPONYM_USE = _c(
     r"encephalopathy|ataxia|dystrophy|anomaly|spots?|nodes?|pouch|diverticulum|tear|runs|runs\s+in)\b"
     # without a possessive ("Ethan's surgery" is a person's): "Tommy John surgery", "Whipple procedure"
     r"|^\s+(?:surgery|procedure|operation|repair|reconstruction|technique|method|classification|"
-    r"ligament|tendon|injury|diet|protocol|regimen|shot|vaccine|booster|method)\b"
+    r"ligament|tendon|injury|diet|protocol|regimen|shot|vaccine|booster|method|virus|spotted\s+fever|fever|"
+    r"encephalitis|flu|strain|variant|outbreak)\b"
+    # a disease named after a place: "West Nile virus", "Rocky Mountain spotted fever", "Norwalk-type bug"
+    r"|^-(?:type|like)\b"
 )
 _DRUG_CONTEXT_BEFORE = _c(
     r"\b(?:take|taking|took|taken|on|started|starting|start|stop|stopped|stopping|quit|prescribed|"
@@ -1311,7 +1314,6 @@ def _is_clinical_word(text: str, start: int, end: int) -> bool:
     return False
 
 
-_DISEASE_AFTER = _c(r"(?:\s+|-)(?:virus|fever|spotted\s+fever|disease|encephalitis|flu|type|like|strain|variant|outbreak)\b")
 _RELATION_BEFORE = _c(r"\b(?:dr|doctor|mr|mrs|ms|my|named|name is|this is|it's|call|email|tell|ask|with dr)\.?\s+\w*\s*$")
 
 
@@ -1339,12 +1341,11 @@ def _accept(entity: str, text: str, start: int, end: int, score: float, doc: Any
         if not (digits >= 10 or span.lstrip().startswith("+") or (digits == 7 and re.search(r"\D", span))):
             return None  # "07225879": eight bare digits, a UUID's first group
     kind = _ENTITY_KIND[entity]
-    if entity in ("PERSON", "LOCATION", "PHI_LOCATION", "ORGANIZATION") and _DISEASE_AFTER.match(text, end):
-        return None  # "West Nile virus", "Rocky Mountain spotted fever", "Norwalk-type bug"
-    if entity in ("PERSON", "LOCATION", "PHI_LOCATION") and any(
-            _drug(w.lower()) or (entity == "PERSON" and _DEPARTMENT.fullmatch(w.lower()))
-            for w in re.findall(r"[A-Za-z][A-Za-z-]+", span)):
-        return None  # "on Eliquis and Coreg" is no street corner, "thank you Oncology" no one's name
+    words = re.findall(r"[A-Za-z][A-Za-z-]+", span)
+    if entity == "PHI_LOCATION" and any(_drug(w.lower()) for w in words):
+        return None  # "on Eliquis and Coreg" is no street corner (spaCy's places: `_is_clinical_word`)
+    if entity == "PERSON" and any(_DEPARTMENT.fullmatch(w.lower()) for w in words):
+        return None  # "thank you Oncology" thanks no one by name
     if entity in ("PERSON", "LOCATION"):
         # trim a possessive and punctuation spaCy sometimes keeps
         while end > start and text[end - 1] in ".,;:!?)'\"":

@@ -387,9 +387,10 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "breathing": (("dyspnoea",), ()),
     "anaphylaxis": (("airway_swelling",), (("allergen", "allergic_sign"),)),
     "severe_bleeding": (("bleeding_uncontrolled",), (("blood", "bleeding_persistent"),)),
-    "obstetric_bleeding": ((), (("pregnant_or_postpartum", "obstetric_sign"),)),
+    # fainting in pregnancy (an ectopic, a bleed) or with a fever (sepsis) is an emergency on its own
+    "obstetric_bleeding": ((), (("pregnant_or_postpartum", "obstetric_sign"), ("pregnant_or_postpartum", "syncope"))),
     "infant_fever": ((), (("young_infant", "infant_unwell"),)),
-    "sepsis": (("sepsis_word",), (("infection", "systemic"), ("chemo_fever", "fever"))),
+    "sepsis": (("sepsis_word",), (("infection", "systemic"), ("chemo_fever", "fever"), ("fever", "syncope"))),
     "dka": (("dka_word",), (("diabetes", "dka_sign"), ("new_diabetes", "dka_sign"))),
     "meningitis": (("nonblanching_rash",), (("fever", "meningeal"),)),
     "seizure": (("seizure",), (("shaking", "unresponsive"),)),
@@ -423,7 +424,13 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "as a teen", "as a baby", "when i was younger", "when i was a kid", "when i was little", "used to", "in the past",
         "history of", "back in", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
         "nothing since", "never since", "no problems since", "my late", "in his sixties", "in her sixties", "in his seventies",
-        "in her seventies", "in his fifties", "in her fifties", "many years ago", "when he was", "when she was", "when i was", "when they were")],
+        "in her seventies", "in his fifties", "in her fifties", "many years ago", "when he was", "when she was", "when i was", "when they were",
+        "survived", "been clean since", "clean since", "doing well with",
+        # anchored by a month or an age: "my heart attack in March", "dad had a stroke at 60" (not below 43,
+        # which reads as weeks of pregnancy: "born at 35 weeks"; not "in may", which is a verb too)
+        *(f"in {month}" for month in ("january", "february", "march", "april", "june", "july", "august", "september",
+                                      "october", "november", "december")),
+        *(f"at {age}" for age in range(43, 90)))],
     # Hypothetical and informational.
     *[(p, "HYPOTHETICAL", "FORWARD") for p in (
         "if", "what if", "in case", "signs of", "the signs", "symptoms of", "how do you tell", "how do i tell", "how can i tell",
@@ -454,6 +461,11 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
 
 # Figures of speech: a finding inside one of these does not count ("my boss will kill me", "a stroke of luck").
 FIGURES: list[str] = [
+    # administrative: a sick note, a vaccine, an EpiPen refill
+    r"fit (?:note|for work|to work|to fly)",
+    r"(?:meningitis|meningococcal|men) ?(?:b|acwy|c)? (?:vaccine|vaccination|jab|shot|booster)s?",
+    r"(?:renew|refill|repeat|replace|new|spare|expired?)\w* (?:my |his |her |the |our )?(?:epi-?pens?|auto-?injectors?)"
+    r"|(?:epi-?pens?|auto-?injectors?) (?:prescription|refill|expires?|expiry|renewal)",
     r"(?:will|gonna|going to|would|'?ll|is going to|are going to|gon na) (?:literally )?kill (?:me|him|her)",
     r"(?:is|are|was|were|'?s|it'?s|its|this \w+ is) (?:literally |actually |absolutely )?killing (?:me|him|her)",
     r"kill(?:ing)? me (?:lol|haha|lmao|xd)", r"stroke of (?:luck|genius|midnight|the pen|a brush|bad luck)",
@@ -533,21 +545,3 @@ CONTEXT_TRIGGERS += [(p, "PSEUDO", "PSEUDO") for p in (
     "can't walk", "cant walk", "can't stand", "cant stand", "can't see", "cant see", "can't breathe", "cant breathe", "can't feel",
     "cant feel", "can't move", "cant move", "can't wake", "cant wake", "can't keep", "cant keep", "can't talk", "cant talk")]
 CATEGORIES["meningitis"] = (CATEGORIES["meningitis"][0], CATEGORIES["meningitis"][1] + (("meningeal", "systemic"),))
-
-# Past events anchored by a month or an age ("my heart attack in March", "dad had a stroke at 60"; not
-# below 43, which reads as weeks of pregnancy: "born at 35 weeks"),
-# and recovery words; administrative mentions of a vaccine or a prescription are no symptom.
-CONTEXT_TRIGGERS += [(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
-    *(f"in {month}" for month in ("january", "february", "march", "april", "june", "july", "august", "september",
-                                  "october", "november", "december")),
-    *(f"at {age}" for age in range(43, 90)), "survived", "been clean since", "clean since", "doing well with")]
-FIGURES += [
-    r"fit (?:note|for work|to work|to fly)",  # a sick note, not a seizure
-    r"(?:meningitis|meningococcal|men) ?(?:b|acwy|c)? (?:vaccine|vaccination|jab|shot|booster)s?",
-    r"(?:renew|refill|repeat|replace|new|spare|expired?)\w* (?:my |his |her |the |our )?(?:epi-?pens?|auto-?injectors?)"
-    r"|(?:epi-?pens?|auto-?injectors?) (?:prescription|refill|expires?|expiry|renewal)",
-]
-# Fainting with a fever (sepsis) or in pregnancy (an ectopic or a bleed) is an emergency on its own.
-CATEGORIES["sepsis"] = (CATEGORIES["sepsis"][0], CATEGORIES["sepsis"][1] + (("fever", "syncope"),))
-CATEGORIES["obstetric_bleeding"] = (CATEGORIES["obstetric_bleeding"][0],
-                                    CATEGORIES["obstetric_bleeding"][1] + (("pregnant_or_postpartum", "syncope"),))
