@@ -196,12 +196,13 @@ def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
 # (first look 0.817 [0.770, 0.856], names 0.72, emails 0/8); the name gazetteer, form fields, sign-offs,
 # any-domain emails and URLs and same-shape identifiers were tuned on blind3 and then blind2. Both hold
 # their tuned figures less a margin. phi_blind4 (first look 0.924 [0.889, 0.948], 4/50 benign altered)
-# was tuned on next. phi_blind5 was measured once on the final rules and never read: 0.944 [0.912,
-# 0.965], 3/50 benign lines altered, short of both targets; it holds those figures.
+# was tuned on next. phi_blind5 (first look 0.944 [0.912, 0.965], 3/50 benign altered) was tuned on
+# after it; phi_blind6 was measured once on this commit's rules and never read: 0.948 [0.915, 0.969],
+# 1/50 benign altered.
 @pytest.mark.parametrize("name, recall_floor, benign_ceiling", [
     ("phi_dev.jsonl", 0.95, 0.03), ("phi_heldout.jsonl", 0.95, 0.03), ("phi_blind.jsonl", 0.95, 0.03),
     ("phi_blind2.jsonl", 0.90, 0.03), ("phi_blind3.jsonl", 0.95, 0.03), ("phi_blind4.jsonl", 0.95, 0.03),
-    ("phi_blind5.jsonl", 0.93, 0.06),
+    ("phi_blind5.jsonl", 0.96, 0.04), ("phi_blind6.jsonl", 0.94, 0.03),
 ])
 def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling):
     rows = [json.loads(line) for line in (HELDOUT.parent / name).read_text().splitlines() if line.strip()]
@@ -231,6 +232,13 @@ def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling)
     ("my secondary is Aetna W289411506", "W289411506"),  # a payer names a member id
     ("grandma Ofelia (96) wants a Spanish-speaking doctor", "96"),
     ("appointment on the twenty-third of October works", "twenty-third of October"),
+    ("please ask the PT, Oyelaran, on Friday about my knee", "Oyelaran"),  # in apposition to a role
+    ("Hi this is Kiri's dad, Tane. Her inhaler ran out", "Tane"),  # ... or to a relation
+    ("the wristband says name Abernathy, Clive", "Abernathy, Clive"),  # a label before "Surname, Given"
+    ("sorry - devika sharma (dsharma77@mailbox.example, 212-555-0143)", "devika sharma"),  # spelled by the email
+    ("we moved to the Sellwood neighborhood last spring", "Sellwood"),
+    ("left at the pharmacy on Oak St, Millbrook yesterday", "Millbrook"),  # the town after a street
+    ("voicemail 10/02 9:14 AM: please call back", "10/02"),  # a month/day before a clock time
 ])
 def test_identifiers_found_by_the_gazetteer_fields_and_shapes(text, value):
     start = normalized(text).index(value)
@@ -245,6 +253,8 @@ def test_identifiers_found_by_the_gazetteer_fields_and_shapes(text, value):
     "Coxsackie going around daycare, my toddler has sores on her hands and feet",
     "Pain was 6/10 at night, BP 142/88, took 1/2 tablet",
     "Will the Lasix make me pee more? May I take it with Grace's juice recipe?",
+    "Can I get the shingles jab at the pharmacy or does it have to be in Internal Medicine?",  # a department
+    "Once help is on the way, Poison Control can advise you",  # "way" is no street
 ])
 def test_clinical_text_is_left_alone(text):
     assert find_phi(text) == [], find_phi(text)

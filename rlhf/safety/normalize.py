@@ -9,8 +9,9 @@ check. The steps, in order:
    `confusable_homoglyphs` package) become that letter;
 3. invisible format characters (zero-width space and joiners, soft hyphen, BOM, bidi marks) go, and
    typographic apostrophes and quotes become ASCII ones;
-4. dashes and hyphens become spaces (optional: identifiers such as 555-867-5309 keep theirs for the
-   PHI detector), and every run of white space becomes one space.
+4. dashes and hyphens become spaces, and so does a slash between two words ("licked/eaten"); optional:
+   identifiers such as 555-867-5309 keep theirs for the PHI detector; every run of white space
+   becomes one space.
 
 The checks read the normalised text; what the patient receives and what the model sees are unchanged.
 """
@@ -26,6 +27,8 @@ from confusable_homoglyphs.confusables import confusables_data
 # Hyphens, dashes and minus signs of every script (NFKC keeps most of them apart from "-").
 _DASHES = re.compile(r"[\-\u2010-\u2015\u2212\u2E3A\u2E3B\uFE58\uFE63\uFF0D_]+")
 _SPACE = re.compile(r"\s+")
+# A slash between letters joins two words ("licked/eaten"), not two numbers (a date, a blood pressure).
+_WORD_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
 # Typographic apostrophes and quotes (NFKC keeps them): "can’t" must read as "can't".
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -61,7 +64,7 @@ def normalize(text: str | None, *, keep_hyphens: bool = False, invisible_as_spac
                    if _visible(ch) or invisible_as_space)
     text = text.translate(_QUOTES)
     if not keep_hyphens:
-        text = _DASHES.sub(" ", text)
+        text = _WORD_SLASH.sub(" ", _DASHES.sub(" ", text))
     return _SPACE.sub(" ", text).strip()
 
 

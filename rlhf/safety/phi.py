@@ -249,7 +249,7 @@ _SPELLED_ORD = (r"(?:(?:twenty|twenty[- ]?(?:first|second|third|fourth|fifth|six
 _DATE_CUE = (
     r"(?:on|since|from|until|till|til|by|before|after|dob|d\.o\.b\.?|born|birthday|birth|date|dated|"
     r"appointment|appt|visit|scheduled|surgery|admitted|discharged|seen|due|starting|started|ending|"
-    r"through|thru|expires?|expired|effective|last|next|of|is|was)"
+    r"through|thru|expires?|expired|effective|last|next|of|is|was|vm|voicemail|transcript|transcribed|school|received|given)"
 )
 
 
@@ -314,6 +314,8 @@ _DATE_PATTERNS = [
     (_c(rf"\b{_WEEKDAY}\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?!\s*{_UNITS}\b)(?![/.]\d)"), 0.8),
     # "my 9/14 visit", "last login 02/03 from": a month/day before an event word
     (_c(rf"(?<![\w/.])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![/.]\d)\s+(?:{_EVENT_WORDS})\b"), 0.75),
+    # "10/02 9:14 AM": a month/day before a clock time
+    (_c(r"(?<![\w/.])(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![/.]\d),?\s+(?:at\s+)?\d{1,2}:\d{2}\b"), 0.75),
     (_c(rf"\bthe\s+(?P<v>(?:0?[1-9]|[12]\d|3[01]){_ORD})\b(?=\s+(?:is|was|works|would|suits|of\s+(?:next|this|the)\s+month)\b)"), 0.7),
     (_c(r"\b(?:appt|appointment|visit|surgery|scan|slot|booking|procedure)\s+(?:for|on)\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b(?![/.]\d)"), 0.75),
     # holidays name a day: "the Fourth of July 1931", "born on Christmas Day"
@@ -466,8 +468,24 @@ _ORG_PLACE_CUE = _c(
 )
 
 
+# "the Alief neighborhood of Houston", "a town called Keene".
+_NEIGHBORHOOD = re.compile(r"\b(?i:the)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:neighbou?rhood|district|suburb|borough|"
+                           r"township|village|estate|area)\b|\b(?i:town|village|city|suburb)\s+(?i:called|named)\s+(?P<w>[A-Z][a-z]+)")
+# "on Elm St, Fairview": the town after a street.
+_TOWN_AFTER_STREET = re.compile(r"\b[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Ln|Lane|Dr|Drive|Ct|Court|Way|Pl|"
+                                r"Place|Ter|Terrace|Cir|Circle|Pkwy|Parkway|Hwy|Highway)\.?,\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b"
+                                rf"(?!\s*,?\s*(?:{_STATE_CODE_RE})\b)")
+
+
 def _location_rule(text: str) -> list[tuple[str, int, int, float]]:
     out = []
+    for m in _NEIGHBORHOOD.finditer(text):
+        g = "v" if m.group("v") else "w"
+        if m.group(g).split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
+            out.append(("PHI_LOCATION", m.start(g), m.end(g), 0.75))
+    for m in _TOWN_AFTER_STREET.finditer(text):
+        if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI | _INFORMAL:
+            out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.75))
     for m in _STREET.finditer(text):
         words = m.group(0)
         core = re.sub(rf"(?i){_STREET_SUFFIX}(?=\W|$).*$", "", words)  # the words before the suffix
@@ -801,9 +819,8 @@ _STRONG_INTRO = _c(r"^(?:my\s+name|(?:patient\s+)?name\s*:|names?\s+is|i\s+go\s+
 _INTRO_UPPER = _c(r"\b(?:i\s+am|i'm|im|here\s+is|this\s+is)\s+")
 _SIGN_OFF = _c(r"\b(?:thanks|thank\s+you|thx|tx|ty|many\s+thanks|regards|sincerely|cheers|best|love|xoxo|warmly|"
                r"blessings|respectfully|take\s+care)\s*[,!.]?\s+|^\s*[-~]\s*")
-_RELATION = _c(
-    r"\b(?:my|our|his|her|their)\s+(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|great|grand|"
-    r"step|ex|\d+\s*(?:year|yr|month|mo|week)s?\s*old)\s*-?\s*)*"
+# Who a patient names someone as: a relative, a carer, a clinician.
+_RELATION_NOUN = (
     r"(?:(?:mother|father|sister|brother|son|daughter)[- ]in[- ]law|son|daughter|wife|husband|spouse|partner|mom|mother|mum|dad|father|sister|brother|sibling|aunt|"
     r"auntie|uncle|grandma|grandmother|grandpa|grandfather|granddaughter|grandson|niece|nephew|cousin|"
     r"friend|boyfriend|girlfriend|fiance|fiancee|fiancé|fiancée|neighbor|neighbour|caregiver|caretaker|"
@@ -813,10 +830,14 @@ _RELATION = _c(
     r"manager|coworker|co-worker|colleague|teacher|coach|pastor|husband's|wife's|"
     r"great-grandmother|great-grandfather|grandchild|grandkid|twins|kids|children|sons|daughters|grandkids|"
     r"grandchildren|boys|girls)"
+)
+_RELATION = _c(
+    r"\b(?:my|our|his|her|their)\s+(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|great|grand|"
+    r"step|ex|\d+\s*(?:year|yr|month|mo|week)s?\s*old)\s*-?\s*)*" + _RELATION_NOUN +
     r"(?:\s*'s\s+name\s+is|\s+is\s+(?:named|called)|\s+named|\s+called|\s*,)?\s+"
 )
 # Departments and teams a message thanks or signs off to: not a person.
-_DEPARTMENT = re.compile(r"(?:[a-z]+(?:ology|iatrics|iatry)|pharmacy|billing|reception|radiology|team|staff|everyone|"
+_DEPARTMENT = re.compile(r"(?:[a-z]+(?:ology|iatrics|iatry)|(?:internal|family|general|emergency|sports|travel|occupational) medicine|primary care|pharmacy|billing|reception|radiology|team|staff|everyone|"
                          r"all|nurses|doctors|front desk|office|clinic|lab|imaging|urgent care|er|icu|admin)")
 _TITLE_BEFORE = re.compile(r"(?i)\b(?:dr|mr|mrs|ms|mx)\.?\s+$")
 _NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*(?:['’]s)?")
@@ -978,6 +999,10 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
         take(m.end(), upper_only=True, strong=True, must_end=True)
     for m in _RELATION.finditer(text):
         take(m.end(), strong=True, relation=True)
+    for m in _APPOSITIVE.finditer(text):
+        take(m.end(), upper_only=True, strong=True, relation=True, must_end=True)
+    for m in _NAME_LABEL_LAST_FIRST.finditer(text):
+        take(m.end(), strong=True, introduced=True, last_first=True)
     for m in _FIELD.finditer(text):  # "Member: Chidi Okonkwo", "SUBSCRIBER: DELGADO, ERNESTO"
         take(m.end(), strong=True, introduced=True, last_first=True)
     for m in _END_SIGN.finditer(text):  # "... -- Lucía Fernández", "- tasha", "-Priya"
@@ -1027,6 +1052,32 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
         if words and all(_namelike(text, doc, m.start("v") + w.start(), m.start("v") + w.end(), lexicon, strong=True,
                                    relation=True) for w in words):
             out.append(("PHI_NAME", m.start("v") + words[0].start(), m.start("v") + words[-1].end(), 0.8))
+    out += _email_name_rule(text, lexicon)
+    return out
+
+
+def _email_name_rule(text: str, lexicon: set[str]) -> list[tuple[str, int, int, float]]:
+    """Words that spell the local part of an email in the same message are a name: "the coordinator,
+    Ines, at ines.carvalho@...", "marcus tillman (mtillman81@...)". The email itself is found elsewhere."""
+    emails = list(_EMAIL_LOCAL.finditer(text))
+    parts = {p for m in emails for p in re.split(r"[^a-z]+", m.group("v").lower()) if len(p) >= 3}
+    if not parts:
+        return []
+    inside = [(m.start(), m.end()) for m in emails]
+    out = []
+    for w in _NAME_TOKEN.finditer(text):
+        low = w.group(0).lower()
+        if (len(low) < 3 or low in lexicon or low in _ALLOW | _STOP | _INFORMAL or _drug(low)
+                or any(a <= w.start() < b for a, b in inside)):
+            continue
+        if low in parts or any(p.endswith(low) and len(p) - len(low) <= 2 for p in parts):
+            start = w.start()
+            before = re.search(r"([^\W\d_]+)\s+$", text[:start])
+            given = before.group(1).lower() if before else ""
+            if given and given not in lexicon and (_first_name(given) or any(
+                    p.startswith(given[0] + low) for p in parts)):  # "dsharma77@": the initial of the given name
+                start = before.start(1)  # "marcus tillman" when only "tillman" is in the address
+            out.append(("PHI_NAME", start, w.end(), 0.75))
     return out
 
 
@@ -1060,6 +1111,18 @@ _GREETING_NAME = _c(
     r"(?:^|\n)\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))[,!.]?\s+"
     r"(?:(?:it's|its|it\s+is|this\s+is)\s+)?|(?:it's|its|it\s+is|this\s+is)\s+(?=\w+,)|(?=\S+\s+here\b))(?P<v>[A-Za-z][a-zA-Z'’-]*(?:\s+[A-Za-z][a-zA-Z'’-]*)?)\s*(?:here\b|,|[-–]\s|again\b)"
 )
+# A person named in apposition to a role or a relation: "the PT, Sven, on 3/4", "the study coordinator,
+# Ines, at ...", "Anh's mom, Phuong."
+_APPOSITIVE = re.compile(
+    r"\b(?i:the|my|our|his|her|their|your|[A-Z][a-z]+['’]s)\s+(?i:(?:study|research|care|school|home|night|day|charge)\s+)?"
+    r"(?i:pt|ot|slp|physio|physical\s+therapist|therapist|coordinator|nurse|rn|lpn|np|pa|cna|aide|pharmacist|midwife|doula|"
+    r"chaplain|receptionist|navigator|dietitian|nutritionist|counsel(?:l)?or|social\s+worker|case\s+manager|caseworker|"
+    r"manager|tech|technician|scheduler|interpreter|translator|resident|intern|carer|guardian|" + _RELATION_NOUN[3:] +
+    r"\s*,\s+(?=[A-Z])"
+)
+# A label before "Surname, Given": "name Ortiz, Benjamín" (no colon).
+_NAME_LABEL_LAST_FIRST = re.compile(r"\b(?i:name|named|patient|pt)\s+(?=[A-Z][\w'’-]+,\s+[A-Z])")
+_EMAIL_LOCAL = re.compile(r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 # The person whose relative is speaking: "i'm tom harris's brother".
 _OWNER_OF_RELATION = _c(
     r"(?<![\w'’])(?P<v>[A-Za-z][a-zA-Z’-]*(?:\s+[A-Za-z][a-zA-Z’-]*)?)(?:'s|’s)\s+(?:(?:older|younger|big|little|twin|step)\s+)?"
@@ -1323,8 +1386,9 @@ def _accept(entity: str, text: str, start: int, end: int, score: float, doc: Any
     if entity == "ORGANIZATION":
         # An organisation is PHI only as a place: a facility, or a town the patient lives in / was seen in.
         before = text[max(0, start - 30):start]
-        if _is_clinical_word(text, start, end) or span.lower().strip(". ") in _PLACES_NOT_PHI:
-            return None
+        if (_is_clinical_word(text, start, end) or span.lower().strip(". ") in _PLACES_NOT_PHI
+                or _DEPARTMENT.fullmatch(span.lower().strip(". "))):
+            return None  # "in Internal Medicine" is a department, not a place
         if re.search(rf"\b(?:{_FACILITY_WORDS})\b", span) and len(span.split()) >= 2:
             return "location", start, end
         if _ORG_PLACE_CUE.search(before):

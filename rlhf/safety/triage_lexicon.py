@@ -34,7 +34,8 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:pain\w*|pressure|tight\w*|heaviness|heavy|squeez\w*|crush\w*|weight|elephant|band|vice|vise|discomfort|ach\w*|burn\w*)"
         rf"\s+{_G6}(?:ches+t|breast ?bone|sternum)",
     ],
-    "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina"],
+    "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina|nitro\w* {_G4}(?:no change|no relief|no difference|not (?:help|work)\w*"
+                     r"|didn'?t (?:help|work|do)|did nothing|nothing)|(?:stents?|bypass) {_G8}(?:same|like before|again|exactly like)"],
     "heart_pain": [rf"(?:pain|ache|pressure|hurt\w*) {_G3}(?:in|on) (?:the|my|his|her) heart|heart {_G2}(?:pain|hurt\w*|ache\w*)"],
     "nitro": [r"nitro\w*|\bgtn\b|glyceryl"],
     "radiating": [rf"(?:left arm|down {_WHO} (?:left )?arm|(?:in|into|to|up) {_WHO} jaw|jaw (?:pain|ache|hurt\w*)"
@@ -64,14 +65,14 @@ CONCEPTS: dict[str, list[str]] = {
         rf" (?:seem to )?understand (?:what|me|us|anything|a word)|aphasia"],
     "limb_weakness": [
         rf"{_CANT} (?:lift|raise|move|feel|use|grip|hold|grab) {_G3}(?:arm|leg|hand|side|fingers)",
-        rf"(?:left|right|one|whole) (?:side|arm|leg|hand|foot)\w* {_G4}(?:numb\w*|weak\w*|dead|limp|heavy|not working|useless|floppy"
+        rf"(?:left|right|one|whole) (?:side|arm|leg|hand|foot)\w* {_G4}(?:numb(?!er)\w*|weak\w*|dead|limp|heavy|not working|useless|floppy"
         rf"|tingl\w*|gave (?:out|way)|giving (?:out|way)|won'?t (?:work|move))",
         rf"(?:arm|leg|hand) (?:is |has |just )?(?:gone|went|going) (?:all )?(?:numb|weak|dead|limp|floppy)",
         rf"(?:not able|unable) to (?:speak|talk|walk|move|lift)|one side {_G4}(?:not moving|weak|numb|dead|won'?t move)"
         rf"|(?:hand|arm|leg)s? (?:and (?:leg|arm|hand)s? )?(?:is |are )?not moving|clumsy|keeps? dropping|dropped {_G3}(?:cup|phone|glass|fork|things)|(?:one|left|right) side {_G3}(?:weak|numb|droop\w*)",
     ],
     "sudden_neuro": [
-        rf"sudden\w* {_G4}(?:numb\w*|weak\w*|confus\w*|dizz\w*|blind\w*|vision|can'?t see|lost|loss)|(?:lost|loss of|losing) "
+        rf"sudden\w* {_G4}(?:numb(?!er)\w*|weak\w*|confus\w*|dizz\w*|blind\w*|vision|can'?t see|lost|loss)|(?:lost|loss of|losing) "
         rf"{_G2}(?:vision|sight)|{_CANT} see (?:out of|from|with) {_G2}(?:eye|side)|double vision|seeing double|blind in"
         rf"|sudden onset|{_CANT} see {_G3}(?:left|right|one) side|walking into (?:door|things|walls|furniture)"
         rf"|curtain {_G6}(?:vision|eye|sight)|(?:vision|eye|sight) {_G6}curtain|walk (?:in )?a straight line|room spin\w*"
@@ -91,6 +92,9 @@ CONCEPTS: dict[str, list[str]] = {
         r"|laboured|labored|slow|rattl\w*|gurgl\w*)",
         r"(?:only|barely|can'?t|cant|cannot) (?:get|say|speak|talk|finish) {_G3}(?:words?|sentences?)|few words (?:out )?at a time"
         r"|barely (?:talk|speak|breathe)",
+        rf"(?:inhaler|ventolin|puffer|salbutamol|albuterol|nebuli[sz]er|reliever)\w* {_G8}(?:not helping|isn'?t helping|isnt helping"
+        rf"|not working|doing nothing|no help|no effect|didn'?t help|didnt help|not touching|every (?:few|\d+) min\w*)"
+        rf"|(?:\d+|ten|twelve|fifteen|twenty) (?:puffs|times) {_G6}(?:hour|not helping|no help)",
         r"(?:cannot|can'?t|cant) lie (?:down|flat)|(?:sit|sitting|prop\w*) {_G3}(?:up|upright|forward) to {_G2}(?:breathe|breath|get air"
         r"|get a breath)|breathing through a (?:drinking )?straw|every breath {_G3}(?:fight|struggle|effort|battle)"
         r"|sitting (?:bolt )?upright|pink (?:froth\w*|foam\w*)|froth\w* (?:pink )?(?:spit|sputum)|stridor|squeak\w* (?:noise|sound)"
@@ -120,7 +124,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"anything|going on|life|it all)|(?:can'?t|cannot|cant) (?:do this|go on|take (?:it|this|much more)|keep going) any ?more",
         r"(?:i'?m|im|i am|being|feel like) (?:such |just |only )?a burden|everyone (?:would be|will be|'?d be) (?:better|happier)"
         r"|giv(?:e|ing|en|ve) {_G3}(?:stuff|things|belongings|possessions|everything|my \w+|his \w+|her \w+) away|wrote {_G2}(?:letters?|notes?)"
-        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|sorry for everything|(?:said|saying|texted)"
+        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|posted {_G2}goodbye|sorry for everything|(?:this is|it'?s|its) (?:my|his|her) last (?:week|day|night|weekend)|join (?:her|him|them|mum|mom|dad|my \w+) {_G2}(?:soon|now|there|in heaven)|(?:make sure|look after|take care of) my (?:dog|cat|pets?|kids?|children) (?:after|when i'?m gone|goes|go|gets)|(?:can'?t|cannot|cant|not sure i can|don'?t think i can|dont think i can) keep (?:my ?self|myself|him ?self|her ?self) safe|cutting (?:deeper|more|myself)|how many {_G4}(?:would|will|does it|to) (?:be )?(?:too many|kill|be fatal|be lethal|take)|(?:lethal|fatal) dose|(?:said|saying|texted)"
         r" {_G2}goodbye",
         r"self ?harm\w*|(?:cut|cutting|burn\w*|hurt\w*|harm\w*) (?:my ?self|myself|himself|herself)|pills? {_G3}(?:counted|saved"
         r"|stockpil\w*|lined up|ready|in front of me|hoard\w*)|(?:stockpil\w*|sav(?:ed|ing)|hoard\w*|count(?:ed|ing)|collect\w*)"
@@ -205,7 +209,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"|(?:days?|weeks?) after (?:the )?(?:birth|delivery|baby)|newborn at home|just had a baby",
     ],
     "obstetric_sign": [
-        r"heavy bleed\w*|bleed\w* {_G3}(?:heav\w*|a lot|loads|lots|more|won'?t stop|wont stop|not stopping|again|bright)|heavier"
+        r"heavy bleed\w*|(?:much|so much|lots of|loads of|a lot of|heavy|fresh) {_G2}(?:bleed\w*|blood)|bleed\w* {_G3}(?:heav\w*|a lot|loads|lots|more|won'?t stop|wont stop|not stopping|again|bright)|heavier"
         r"|bright red|(?:a lot|lots|loads) of blood|clots?\b|soak\w*|gush\w*|pouring|pad (?:every|an|in)|through (?:a|the|my|her) pad"
         r"|running down|blood everywhere|hemorrhag\w*|haemorrhag\w*|(?:bleed\w*|blood) {_G6}(?:faint|dizzy|pale|woozy|racing|pain)"
         r"|shoulder tip|(?:bump|belly|stomach|tummy|womb) {_G3}hard|(?:really |very |so )?(?:bad|severe) (?:belly|stomach|tummy|abdominal)"
@@ -216,14 +220,14 @@ CONCEPTS: dict[str, list[str]] = {
         rf"new ?born|neonat\w*|(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|wk|wo) old\b|\b(?:[1-9]|[1-8]\d) ?days? old\b"
         rf"|\b(?:1|2|one|two)(?: and a half)? ?(?:months?|mo|mos|mth|mths) old\b|born {_G2}(?:\d{{1,2}}|{_NUM_WORD}) (?:days?|weeks?)"
         rf" ago|(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?) (?:old )?(?:baby|son|daughter|girl|boy|bub|infant)"
-        rf"|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD})"
-        rf" ?(?:weeks?|wks?|days?)\b|(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:1|2|one|two)"
-        rf" ?months?\b|\b(?:[1-9]|1[0-2]) ?(?:wk|wks|week)\b|(?:infant|baby|newborn|son|daughter|grandson|granddaughter)"
+        rf"|\b(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD})"
+        rf" ?(?:weeks?|wks?|days?)\b|\b(?:baby|son|daughter|he|she|girl|boy|bub|infant)(?: is|'?s)? (?:only |just )?(?:1|2|one|two)"
+        rf"(?: and a half)? ?months?\b|\b(?:1|2|un|dos) mes(?:es)?\b|\b(?:[1-9]|1[0-2]) ?(?:wk|wks|week)\b|(?:infant|baby|newborn|son|daughter|grandson|granddaughter)"
         rf"\W+{_G4}(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?)\b|\b(?:lo|little one|bubba)(?: is|'?s)? (?:only |just )?"
         rf"(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?)\b",
     ],
     "infant_unwell": [
-        r"(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up)|high temp|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
+        r"(?<!hay )fever\w*|feverish|febrile|fiebre|calentura|temp(?:erature)? {_G2}(?:high|up)|high temp|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
         r"|\b3[89](?:[.,]\d+)?\s?(?:c|°|degrees)?(?!\d)|\b4[01](?:[.,]\d+)?\s?(?:c|°)?(?!\d)|\b(?:100[.,][4-9]|10[1-6](?:[.,]\d)?)(?!\d)"
         r"|feels? cold|cold to (?:the )?touch|\b3[45][.,]\d\b|floppy|limp|(?:not|isn'?t|isnt|won'?t|wont|refus\w*) {_G2}"
         r"(?:feed\w*|eat\w*|drink\w*|wak\w*|take (?:the |a )?(?:bottle|breast|feed))|very sleepy|so sleepy|really sleepy"
@@ -248,14 +252,14 @@ CONCEPTS: dict[str, list[str]] = {
     ],
     "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
     "chemo_fever": [r"chemo\w*"],
-    "fever": [r"high temp\w*|(?<!hay )fever\w*|feverish|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
+    "fever": [r"high temp\w*|(?<!hay )fever\w*|feverish|febrile|fiebre|calentura|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
               r"temp(?:erature)?\b|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
               r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
     # --- overdose ------------------------------------------------------------------------------
     "overdose": [
         r"overdos\w*|\bod\b|\bod'd\b|\bod'?ed\b|too (?:many|much) {_G3}(?:pills?|tablets|meds?|medicine|medication|tylenol|paracetamol"
         r"|ibuprofen|insulin|xanax|sleeping|molly|mdma|ecstasy|coke|cocaine|drugs?|ket|speed|edibles|booze|of (?:his|her|my|the|their))",
-        r"(?:took|taken|taking|been taking) double|fistful|instead of once a (?:week|day)|(?:whole|entire) (?:week|month)(?:'?s)?"
+        r"(?:took|taken|taking|been taking) double|fistful|instead of once a (?:week|day)|(?:daily|every day) instead of (?:weekly|once a week)|(?:whole|entire) (?:week|month)(?:'?s)?"
         r" (?:of )?(?:\w+ )?(?:pills|tablets|meds)|(?:pills|tablets|meds|them) (?:all )?at once|(?:1[0-9]|[2-9]\d|twelve|fifteen|twenty)"
         r" (?:a|per) day",
         rf"(?:took|taken|swallowed|had) {_G3}(?:\d+|a few|several|some) of {_G4}(?:pills|tablets|meds)",
@@ -264,8 +268,8 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:my|his|her|the|their)(?! (?:lunch|dinner|breakfast|tea|food|meal|snack|supper|veg\w*|fruit|plate|bottle of milk|milk|feed))|(?:\d{{2,}}|twenty|thirty|forty|fifty) {_G3}(?:pills?|tablets|caps\w*|tylenol|paracetamol"
         rf"|ibuprofen|advil|aspirin|of))",
         rf"(?:took|taken|had|swallowed|downed|taking) (?:like |about |around |maybe |over |nearly |almost )?(?:[1-9]\d|ten|twelve|fifteen"
-        rf"|twenty|thirty)\b(?! (?:min\w*|hours?|hrs?|days?|weeks?|years?|steps|seconds|secs|mg\b|ml\b))",
-        rf"(?:whole|entire|half (?:a|the)) (?:bottle|pack\w*|box|strip) of|doubl\w* (?:dos\w*|up)|(?:took|taken|had) {_G3}"
+        rf"|twenty|thirty)\b(?![.,]\d)(?! (?:min\w*|hours?|hrs?|days?|weeks?|years?|steps|seconds|secs|mg\b|ml\b))",
+        rf"(?:whole|entire|half (?:a|the)) (?:bottle|pack\w*|box|strip) of|doubl(?:ed|ing) (?:up|(?:the |a |his |her |my )?dos\w*)|double dos(?:ed|ing)|(?:took|taken|had) {_G3}"
         rf"(?:\d|three|four|five|several) times|mixed up {_G3}(?:pills|meds|tablets)|narcan|naloxone",
         rf"(?:\d|three|four|five|six|several) (?:times|doses) (?:today|the dose|too many|in a row)",
     ],
@@ -281,11 +285,11 @@ CONCEPTS: dict[str, list[str]] = {
                      r"blue|breathing (?:is )?(?:really |very |super )?(?:slow|shallow)|gurgl\w*|snoring (?:and|but) (?:won'?t|can'?t)"],
     # --- poisoning -----------------------------------------------------------------------------
     "poisoning": [
-        r"poison\w*|button batter\w*|carbon monoxide(?! (?:alarm|detector))|(?:alarm|detector) {_G3}(?:going off|went off|beeping|sounding)"
+        r"(?<!food )poison\w*(?! (?:ivy|oak|sumac))|button batter\w*|carbon monoxide(?! (?:alarm|detector))|(?:alarm|detector) {_G3}(?:going off|went off|beeping|sounding)"
         r"|\bco\b (?:poison\w*|leak)|sprayed (?:the )?(?:crops?|fields?|weeds?)|organophosph\w*|gas (?:leak|smell|heater|fire)"
-        r"|boiler|fumes|bleach and (?:ammonia|vinegar)|ammonia|pesticide|insecticide|weed ?killer|antifreeze|anti freeze"
+        r"|fumes|bleach and (?:ammonia|vinegar)|ammonia|pesticide|insecticide|weed ?killer|antifreeze|anti freeze"
         r"|lamp oil|paraffin|kerosene|rat bait|slug pellets|drain cleaner|oven cleaner",
-        rf"(?:swallow\w*|drank|drunk|eat|eats|eating|ate|eaten|eating|chewed|bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
+        rf"(?:swallow\w*|drank|drunk|eat|eats|eating|ate|eaten|eating|chewed|(?<!\ba )bit|bitten|licked|got into|sucked on|mouthful of) {_G6}"
         rf"(?:batter(?:y|ies)|magnets?|pods?|bleach|detergent|cleaner|cleaning|chemical\w*|antifreeze|oil|petrol|gasoline|pesticide"
         rf"|dishwasher|laundry|washing|pills?|tablets|medicine|meds|organi[sz]er|berries|mushrooms?|e ?liquid|vape|nicotine"
         rf"|windshield|screen ?wash|descaler|perfume|nail polish|mouthwash|sanitiz\w*|sanitis\w*|cigarettes?|plant|leaves"
@@ -300,6 +304,11 @@ CONCEPTS: dict[str, list[str]] = {
         rf"|(?:battery|batteries|magnet\w*) {_G4}(?:missing|gone)|can'?t find (?:the|a) battery|(?:missing|gone) from {_G3}(?:remote|watch|toy|calculator)|(?:found|caught) (?:him|her|them) with {_G4}(?:batter\w*|pills"
         rf"|tablets|magnets?|bleach|pods?)|(?:one|some|a few)(?:'?s| is| are)? missing",
     ],
+    # Carbon monoxide: a fuel-burning appliance and the symptoms it causes, together.
+    "fuel_appliance": [r"boiler|furnace|gas (?:fire|heater|stove|cooker|appliance)|(?:paraffin|kerosene|propane|space) heater"
+                       r"|generator|wood ?burner|log burner|(?:coal|wood) stove|chimney|flue"],
+    "co_symptom": [r"headache\w*|nause\w*|dizz\w*|drowsy|(?:very |so |really )?sleepy|confus\w*|vomit\w*|throw\w* up|faint\w*"
+                   r"|(?:better|fine|ok|okay) (?:when|once) {_G3}(?:go |went |get |are |step )?(?:out|outside)"],
     # --- diabetic ketoacidosis -----------------------------------------------------------------
     "diabetes": [r"diabet\w*|type ?(?:1|one|i)\b|\bt1d?\b|insulin|(?:blood )?sugars?|\bbg\b|\bbgl\b|glucose|\bmeter\b|\bpump\b"
                  r"|jardiance|farxiga|invokana|sglt2?|\bcgm\b|dexcom|libre"],
@@ -333,6 +342,8 @@ CONCEPTS: dict[str, list[str]] = {
     # --- seizure -------------------------------------------------------------------------------
     "seizure": [
         rf"seiz\w*|(?:had|having|has|have|in|another|first|a|1st) (?:a |another |his |her |my )?fits?\b|fitting\b|convuls\w*"
+        rf"|jerk\w* {_G3}(?:won'?t|wont|not|doesn'?t|doesnt|isn'?t|isnt) (?:answer|respond)\w*|staring spells {_G8}(?:jerk\w*|twitch\w*"
+        rf"|won'?t (?:answer|respond)|wont (?:answer|respond))"
         rf"|jerk\w* {_G3}(?:all over|arms|legs|body|uncontrollab\w*)|(?:started|began|start) jerk\w*|twitch\w* {_G4}(?:stiff|all over"
         rf"|won'?t stop|wont stop|whole body)|shak\w* {_G3}(?:all over|uncontrollab\w*|and (?:not|isn'?t|isnt) respond\w*"
         rf"|and foam\w*)|(?:whole|all (?:his|her|the)) body {_G3}(?:shak\w*|jerk\w*|twitch\w*|stiff)|shak\w* (?:all|whole) (?:his |her |the )?body|eyes (?:go|went|going|rolled|roll\w*) (?:up|back)|bit(?:e|ten)? (?:my |his |her |their )?tongue"
@@ -357,7 +368,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"\S* {_G3}(?:worse|worsening|bad|getting)|(?:clear )?(?:water|fluid|liquid) {_G4}(?:nose|ear)|blood {_G3}(?:ear|behind)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
         r"(?:him|her)self|bruis\w* {_G3}(?:behind|ear|eyes)|(?:soft|squishy|boggy) {_G2}(?:swelling|lump|bump)|won'?t stop"
         r" crying|wont stop crying|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:months?|mo|weeks?)"
-        r" old|dizz\w*|weak\w*|numb\w*|can'?t walk|cant walk|stagger\w*",
+        r" old|dizz\w*|weak\w*|numb(?!er)\w*|can'?t walk|cant walk|stagger\w*",
     ],
     "loss_of_consciousness": [r"(?:was|were|went|been) out (?:cold|for)|(?:brief |little )?(?:nap|sleep) on the (?:\w+ )?floor|knocked (?:out|unconscious)|(?:lost|losing|loss of) consciousness|\bloc\b"],
     # --- collapse (no category of its own in the sets, but always 911) --------------------------
@@ -380,7 +391,7 @@ CONCEPTS = {name: [_fill(p) for p in patterns] for name, patterns in CONCEPTS.it
 CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "suicidal_ideation": (("suicidal",), ()),
     "overdose": (("overdose",), (("substance", "unresponsive"), ("repeat_dose", "toxic_sign"))),
-    "poisoning": (("poisoning",), ()),
+    "poisoning": (("poisoning",), (("fuel_appliance", "co_symptom"),)),
     "cardiac": (("chest_discomfort", "heart_attack"), (("radiating", "autonomic"), ("racing_heart", "syncope"),
                                                        ("nitro", "autonomic"), ("heart_pain", "autonomic"))),
     "stroke": (("face_droop", "speech", "limb_weakness", "sudden_neuro", "thunderclap", "stroke_word"), ()),
@@ -422,9 +433,14 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "last year", "last month", "last summer", "last winter", "last spring", "last autumn", "last fall", "years ago",
         "year ago", "yrs ago", "months ago", "month ago", "a while ago", "a while back", "as a kid", "as a child", "as a teenager",
         "as a teen", "as a baby", "when i was younger", "when i was a kid", "when i was little", "used to", "in the past",
-        "history of", "back in", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
+        "history of", "back in", "died of", "died from", "passed away from", "previous diagnoses", "past diagnoses",
+        "diagnoses incl", "diagnoses include", "past medical history", "medical history", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
         "nothing since", "never since", "no problems since", "my late", "in his sixties", "in her sixties", "in his seventies",
-        "in her seventies", "in his fifties", "in her fifties", "many years ago", "when he was", "when she was", "when i was", "when they were",
+        "in her seventies", "in his fifties", "in her fifties", "many years ago",
+        *(f"{who} {tail}" for who in ("when i was", "when he was", "when she was", "when they were")
+          for tail in ("a", "little", "small", "young", "younger", "born", "in school", "at school", "pregnant", "diagnosed",
+                       *(str(n) for n in range(1, 19)))),
+        "years back", "year back", "months back", "yrs back",
         "survived", "been clean since", "clean since", "doing well with",
         # anchored by a month or an age: "my heart attack in March", "dad had a stroke at 60" (not below 43,
         # which reads as weeks of pregnancy: "born at 35 weeks"; not "in may", which is a verb too)
@@ -439,9 +455,11 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "what temperature", "what temp", "how to recognise", "how to recognize", "be prepared", "prevent", "lower the chance",
         "reduce the risk", "risk of", "chance of", "is that like", "is this like", "afraid of getting", "scared of getting",
         "worried about getting", "how do you know", "how do i know", "how will i know", "bad enough to", "difference between",
-        "what is a", "what's a", "how do you", "how exactly do you", "how to", "what symptoms", "what does", "stand for",
+        "what is a", "what's a", "how do you", "what happens in", "what happens during", "how do i use",
+        "how to use", "how should i use", "how exactly do you", "how to", "what symptoms", "what does", "stand for",
         "when spotting", "first aid", "a case of", "letter home", "the signs are", "what the signs", "signs that", "trained to",
-        "be trained", "training", "what is", "explain what", "which signs", "how much", "at what point", "what point", "whats the difference", "what's the difference", "saw it on the news", "on the news")],
+        "be trained", "training", "what is", "explain what", "which signs", "how much", "at what point", "what point", "whats the difference", "what's the difference", "saw it on the news", "on the news", "reading about",
+        "read about", "reading up on", "read up on", "an article about", "a documentary about")],
     *[(p, "HYPOTHETICAL", "BIDIRECTIONAL") for p in (
         "just curious", "school project", "for a project", "homework", "want to be prepared", "want to be ready", "is that true",
         "look out for", "looking out for", "watch out for", "watch for", "we are prepared", "i like to be prepared",
@@ -449,12 +467,15 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "in general", "generally speaking")],
     # Pseudo-triggers: look like negation but are not ("not sure", "no idea").
     *[(p, "PSEUDO", "PSEUDO") for p in (
-        "not sure", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
+        "sorry if", "apologies if", "not helping", "isn't helping", "isnt helping", "not working", "didn't help", "didnt help",
+        "no relief", "sorry if this", "not sure if this", "not sure if", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
         "no matter", "no longer able", "aren't there", "arent there", "isn't there", "isnt there", "not really there",
         "without one", "without one on", "without a helmet", "without his helmet", "without her helmet", "without a mask", "not getting better", "not improving", "no better", "not going away", "isn't going away",
         "isnt going away", "not stopping", "won't stop", "wont stop", "doesn't stop", "not right", "no way", "not able")],
-    # Clause breaks: a trigger's scope ends at these.
-    *[(p, "TERMINATE", "TERMINATE") for p in (
+    # Clause breaks: a trigger's scope ends at these (a new subject starts a new clause: "can't recognise me and her neck is stiff").
+    *[(p, "TERMINATE", "TERMINATE") for p in ("and her", "and his", "and my", "and their", "and she", "and he", "and i",
+                                               "and it's", "and its", "and the baby",
+
         "but", "however", "though", "although", "now", "and now", "today", "tonight", "this morning", "right now", "currently",
         "again", "since then", "suddenly", "then", "yet", "still", "except", "started", "just now", "at the moment", "this time")],
 ]
@@ -463,12 +484,15 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
 FIGURES: list[str] = [
     # administrative: a sick note, a vaccine, an EpiPen refill
     r"fit (?:note|for work|to work|to fly)",
+    r"bit(?:e|ten)? (?:my |his |her )?tongue (?:eating|while eating|chewing|on (?:a|my|some|the))",
     r"(?:meningitis|meningococcal|men) ?(?:b|acwy|c)? (?:vaccine|vaccination|jab|shot|booster)s?",
     r"(?:renew|refill|repeat|replace|new|spare|expired?)\w* (?:my |his |her |the |our )?(?:epi-?pens?|auto-?injectors?)"
     r"|(?:epi-?pens?|auto-?injectors?) (?:prescription|refill|expires?|expiry|renewal)",
     r"(?:will|gonna|going to|would|'?ll|is going to|are going to|gon na) (?:literally )?kill (?:me|him|her)",
     r"(?:is|are|was|were|'?s|it'?s|its|this \w+ is) (?:literally |actually |absolutely )?killing (?:me|him|her)",
-    r"kill(?:ing)? me (?:lol|haha|lmao|xd)", r"stroke of (?:luck|genius|midnight|the pen|a brush|bad luck)",
+    r"kill(?:ing)? me (?:lol|haha|lmao|xd)",
+    r"suicide (?:prevention|awareness|hotline|helpline|line|leaflet|poster|training|course|charity|walk|fundraiser|statistics|rates?)",
+    r"stroke of (?:luck|genius|midnight|the pen|a brush|bad luck)",
     r"(?:nearly|almost|practically|about to|could have|could'?ve|would have) (?:had |have |having )?(?:a )?(?:heart attack|stroke)",
     r"(?:gave|give|giving|gives) (?:me|him|her|us|everyone) (?:a )?(?:heart attack|stroke)", r"dying to\b", r"to die for",
     r"die (?:of|from) (?:embarrassment|boredom|shame|laughing)", r"die laughing",
@@ -518,7 +542,7 @@ _MORE: dict[str, list[str]] = {
                        r"|(?:bump|belly|stomach|tummy|womb|uterus)\S* {_G3}(?:rock )?hard|(?:haven'?t|havent|not|hasn'?t|hasnt) (?:felt|feel\w*) "
                        r"{_G2}(?:move|moving|kick\w*)|baby'?s? {_G3}(?:gone quiet|stopped moving|not moving)|big clots"],
     "overdose": [r"(?:whole|entire) (?:week|month|box|pack|strip)(?:'?s)? (?:worth )?(?:of )?{_G2}(?:\w+ )?at once|empty (?:packets|packs|bottles|boxes|blister\w*|strips)"],
-    "limb_weakness": [r"numb\w* {_G3}(?:in|of|down) {_WHO} (?:(?:left|right|whole|one) )?(?:side|arm|leg|hand|face)"],
+    "limb_weakness": [r"numb(?!er)\w* {_G3}(?:in|of|down) {_WHO} (?:(?:left|right|whole|one) )?(?:side|arm|leg|hand|face)"],
     "seizure": [r"(?:one|fit|seizure) after (?:another|the other)|fits? {_G4}(?:won'?t|wont|not|hasn'?t|haven'?t) stop\w*|buccal midazolam"
                 r"|(?:staring|stares) (?:into space|blankly)\W+{_G8}(?:smack\w*|chew\w*|fiddl\w*|pick\w*|(?:doesn'?t|not|won'?t) respond\w*)"],
     "poisoning": [r"(?:ate|eaten|eating|chew\w*|picked|had) {_G6}(?:foxglove|mushrooms?|toadstools?|berries|yew|hemlock|deadly nightshade|lily|lilies|oleander)"
