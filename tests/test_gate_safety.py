@@ -78,6 +78,9 @@ def test_soft_hyphen_does_not_beat_the_suicidal_ideation_rule_and_normalisation_
     ("my wife has a fever, she cannot recognise me and her neck is stiff", ["meningitis"]),  # a new clause ends a negation
     ("toddler licked/eaten some of the dishwasher pods", ["poisoning"]),  # a slash joins two words
     ("I took 30 of my sleeping tablets when I was upset last night", ["overdose"]),  # "when I was" is not "as a child"
+    # found on blind6 after its first look:
+    ("refill my sertraline early? doesnt matter, i dont plan on being around next week", ["suicidal_ideation"]),
+    ("clear watery stuff dripping from my nose since i banged my head", ["head_injury"]),
 ])
 def test_context_negated_historical_hypothetical_figurative_do_not_escalate_a_relative_does(message, expected):
     assert triage(message) == expected
@@ -99,7 +102,7 @@ def test_context_negated_historical_hypothetical_figurative_do_not_escalate_a_re
     # blind4: first look 0.92 [0.87, 0.95] recall, 5% false escalations; two combinations were added from
     # its misses. blind5: first look 0.91 [0.85, 0.94], 17% [9%, 28%]; then tuned on (0.99 / 2%).
     # blind6 (270 lines): first look on this commit's rules 0.94 [0.90, 0.97], 10% [5%, 18%] false
-    # escalations, head injury 9/12; three context triggers were then added from its benign lines.
+    # escalations, head injury 9/12; three context triggers and two patterns were then added from it.
     ("triage_blind4.jsonl", 0.90, 0.10, 0.7),
     ("triage_blind5.jsonl", 0.95, 0.05, 0.9),
     ("triage_blind6.jsonl", 0.92, 0.10, 0.75),

@@ -124,7 +124,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"anything|going on|life|it all)|(?:can'?t|cannot|cant) (?:do this|go on|take (?:it|this|much more)|keep going) any ?more",
         r"(?:i'?m|im|i am|being|feel like) (?:such |just |only )?a burden|everyone (?:would be|will be|'?d be) (?:better|happier)"
         r"|giv(?:e|ing|en|ve) {_G3}(?:stuff|things|belongings|possessions|everything|my \w+|his \w+|her \w+) away|wrote {_G2}(?:letters?|notes?)"
-        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|posted {_G2}goodbye|sorry for everything|(?:this is|it'?s|its) (?:my|his|her) last (?:week|day|night|weekend)|join (?:her|him|them|mum|mom|dad|my \w+) {_G2}(?:soon|now|there|in heaven)|(?:make sure|look after|take care of) my (?:dog|cat|pets?|kids?|children) (?:after|when i'?m gone|goes|go|gets)|(?:can'?t|cannot|cant|not sure i can|don'?t think i can|dont think i can) keep (?:my ?self|myself|him ?self|her ?self) safe|cutting (?:deeper|more|myself)|how many {_G4}(?:would|will|does it|to) (?:be )?(?:too many|kill|be fatal|be lethal|take)|(?:lethal|fatal) dose|(?:said|saying|texted)"
+        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|posted {_G2}goodbye|sorry for everything|(?:this is|it'?s|its) (?:my|his|her) last (?:week|day|night|weekend)|join (?:her|him|them|mum|mom|dad|my \w+) {_G2}(?:soon|now|there|in heaven)|(?:make sure|look after|take care of) my (?:dog|cat|pets?|kids?|children) (?:after|when i'?m gone|goes|go|gets)|(?:can'?t|cannot|cant|not sure i can|don'?t think i can|dont think i can) keep (?:my ?self|myself|him ?self|her ?self) safe|cutting (?:deeper|more|myself)|(?:don'?t|dont|do not|won'?t|wont) (?:plan on |plan to |intend to |expect to )?(?:be|being) (?:around|here|alive) (?:next|much longer|for long|by|after|tomorrow|any ?more)|how many {_G4}(?:would|will|does it|to) (?:be )?(?:too many|kill|be fatal|be lethal|take)|(?:lethal|fatal) dose|(?:said|saying|texted)"
         r" {_G2}goodbye",
         r"self ?harm\w*|(?:cut|cutting|burn\w*|hurt\w*|harm\w*) (?:my ?self|myself|himself|herself)|pills? {_G3}(?:counted|saved"
         r"|stockpil\w*|lined up|ready|in front of me|hoard\w*)|(?:stockpil\w*|sav(?:ed|ing)|hoard\w*|count(?:ed|ing)|collect\w*)"
@@ -365,7 +365,7 @@ CONCEPTS: dict[str, list[str]] = {
         r"|cant see (?:right|properly|straight)|blurr\w*|pass(?:ed)? out|black(?:ed)? out|knocked out|unconscious"
         r"|(?:can'?t|cant|cannot|doesn'?t|doesnt) remember|memory|same questions?|blood thinners?|anticoag\w*|warfarin|eliquis"
         r"|apixaban|xarelto|rivaroxaban|coumadin|clear fluid|fluid {_G3}(?:nose|ear)|pupils?|seiz\w*|fit\b|slurr\w*|headache"
-        r"\S* {_G3}(?:worse|worsening|bad|getting)|(?:clear )?(?:water|fluid|liquid) {_G4}(?:nose|ear)|blood {_G3}(?:ear|behind)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
+        r"\S* {_G3}(?:worse|worsening|bad|getting)|(?:clear )?(?:water|watery|fluid|liquid) {_G4}(?:nose|ear)|blood {_G3}(?:ear|behind)|not acting like (?:him|her)self|(?:isn'?t|isnt|not) (?:acting )?(?:like )?"
         r"(?:him|her)self|bruis\w* {_G3}(?:behind|ear|eyes)|(?:soft|squishy|boggy) {_G2}(?:swelling|lump|bump)|won'?t stop"
         r" crying|wont stop crying|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven) ?(?:months?|mo|weeks?)"
         r" old|dizz\w*|weak\w*|numb(?!er)\w*|can'?t walk|cant walk|stagger\w*",
