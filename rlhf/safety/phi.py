@@ -471,21 +471,12 @@ _ORG_PLACE_CUE = _c(
 # "the Alief neighborhood of Houston", "a town called Keene".
 _NEIGHBORHOOD = re.compile(r"\b(?i:the)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:neighbou?rhood|district|suburb|borough|"
                            r"township|village|estate|area)\b|\b(?i:town|village|city|suburb)\s+(?i:called|named)\s+(?P<w>[A-Z][a-z]+)")
-# "on Elm St, Fairview": the town after a street.
-_TOWN_AFTER_STREET = re.compile(r"\b[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Ln|Lane|Dr|Drive|Ct|Court|Way|Pl|"
-                                r"Place|Ter|Terrace|Cir|Circle|Pkwy|Parkway|Hwy|Highway)\.?,\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b"
-                                rf"(?!\s*,?\s*(?:{_STATE_CODE_RE})\b)")
+# "on Elm St, Fairview": the town right after a street the rules found.
+_TOWN_AFTER = re.compile(r",\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 
 
 def _location_rule(text: str) -> list[tuple[str, int, int, float]]:
     out = []
-    for m in _NEIGHBORHOOD.finditer(text):
-        g = "v" if m.group("v") else "w"
-        if m.group(g).split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
-            out.append(("PHI_LOCATION", m.start(g), m.end(g), 0.75))
-    for m in _TOWN_AFTER_STREET.finditer(text):
-        if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI | _INFORMAL:
-            out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.75))
     for m in _STREET.finditer(text):
         words = m.group(0)
         core = re.sub(rf"(?i){_STREET_SUFFIX}(?=\W|$).*$", "", words)  # the words before the suffix
@@ -494,6 +485,17 @@ def _location_rule(text: str) -> list[tuple[str, int, int, float]]:
         out.append(("PHI_LOCATION", m.start(), m.end(), 0.9))
     for m in _STREET_NO_SUFFIX.finditer(text):
         out.append(("PHI_LOCATION", m.start(), m.end(), 0.8))
+    for m in _STREET_NAME_ONLY.finditer(text):
+        if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
+            out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.8))
+    for end in [end for _, _, end, _ in out]:  # every street so far
+        town = _TOWN_AFTER.match(text, end)
+        if town and town.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI | _INFORMAL:
+            out.append(("PHI_LOCATION", town.start("v"), town.end("v"), 0.75))
+    for m in _NEIGHBORHOOD.finditer(text):
+        g = "v" if m.group("v") else "w"
+        if m.group(g).split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
+            out.append(("PHI_LOCATION", m.start(g), m.end(g), 0.75))
     for m in _PO_BOX.finditer(text):
         out.append(("PHI_LOCATION", m.start(), m.end(), 0.9))
     for m in _CORNER.finditer(text):
@@ -510,10 +512,9 @@ def _location_rule(text: str) -> list[tuple[str, int, int, float]]:
             continue  # "Thanks, OK so...", "John Smith, MD said"
         if city and text[city[0]:city[1]].lower() not in _ALLOW | _STOP | _INFORMAL:
             out.append(("PHI_LOCATION", *city, 0.8))
-    for pattern in (_LOCATION_FIELD, _STREET_NAME_ONLY):
-        for m in pattern.finditer(text):
-            if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
-                out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.8))
+    for m in _LOCATION_FIELD.finditer(text):
+        if m.group("v").split()[0].lower() not in _ALLOW | _STOP | _PLACES_NOT_PHI:
+            out.append(("PHI_LOCATION", m.start("v"), m.end("v"), 0.8))
     for m in _CITY_ZIP.finditer(text):
         city = _trim_city(text, m.start("city"), m.end("city"))
         if city and text[city[0]:city[1]].lower() not in _ALLOW:
@@ -1001,10 +1002,8 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
         take(m.end(), strong=True, relation=True)
     for m in _APPOSITIVE.finditer(text):
         take(m.end(), upper_only=True, strong=True, relation=True, must_end=True)
-    for m in _NAME_LABEL_LAST_FIRST.finditer(text):
-        take(m.end(), strong=True, introduced=True, last_first=True)
-    for m in _FIELD.finditer(text):  # "Member: Chidi Okonkwo", "SUBSCRIBER: DELGADO, ERNESTO"
-        take(m.end(), strong=True, introduced=True, last_first=True)
+    for m in [*_FIELD.finditer(text), *_NAME_LABEL_LAST_FIRST.finditer(text)]:  # "Member: Chidi Okonkwo",
+        take(m.end(), strong=True, introduced=True, last_first=True)  # "SUBSCRIBER: DELGADO, ERNESTO", "name Ortiz, Ben"
     for m in _END_SIGN.finditer(text):  # "... -- Lucía Fernández", "- tasha", "-Priya"
         take(m.end(), strong=True, must_end=True, introduced=text[m.end()].islower() and _first_name(
             re.match(r"[^\W\d_]+", text[m.end():]).group(0).lower()))  # type: ignore[union-attr]
@@ -1117,12 +1116,12 @@ _APPOSITIVE = re.compile(
     r"\b(?i:the|my|our|his|her|their|your|[A-Z][a-z]+['’]s)\s+(?i:(?:study|research|care|school|home|night|day|charge)\s+)?"
     r"(?i:pt|ot|slp|physio|physical\s+therapist|therapist|coordinator|nurse|rn|lpn|np|pa|cna|aide|pharmacist|midwife|doula|"
     r"chaplain|receptionist|navigator|dietitian|nutritionist|counsel(?:l)?or|social\s+worker|case\s+manager|caseworker|"
-    r"manager|tech|technician|scheduler|interpreter|translator|resident|intern|carer|guardian|" + _RELATION_NOUN[3:] +
+    r"manager|tech|technician|scheduler|interpreter|translator|resident|intern|carer|guardian|" + _RELATION_NOUN + r")"
     r"\s*,\s+(?=[A-Z])"
 )
 # A label before "Surname, Given": "name Ortiz, Benjamín" (no colon).
 _NAME_LABEL_LAST_FIRST = re.compile(r"\b(?i:name|named|patient|pt)\s+(?=[A-Z][\w'’-]+,\s+[A-Z])")
-_EMAIL_LOCAL = re.compile(r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+_EMAIL_LOCAL = re.compile(r"(?<![\w.+-])(?P<v>[A-Za-z0-9._%+-]+)" + _EMAIL_DOMAIN.pattern.removesuffix("$") + r"\b")
 # The person whose relative is speaking: "i'm tom harris's brother".
 _OWNER_OF_RELATION = _c(
     r"(?<![\w'’])(?P<v>[A-Za-z][a-zA-Z’-]*(?:\s+[A-Za-z][a-zA-Z’-]*)?)(?:'s|’s)\s+(?:(?:older|younger|big|little|twin|step)\s+)?"

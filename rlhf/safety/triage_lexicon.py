@@ -24,6 +24,7 @@ _WHO = r"(?:my|his|her|their|the|our|your|ur|a)"
 _NOT = r"(?:not|never|\w+n't|dont|doesnt|didnt|isnt|wasnt|wont|cant|aint|arent)"
 _CANT = r"(?:can'?t|cant|cannot|can not|couldn'?t|couldnt|unable to|won'?t|wont)"
 _NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_FEVER_WORD = r"(?<!hay )fever\w*|feverish|febrile|fiebre|calentura"
 
 CONCEPTS: dict[str, list[str]] = {
     # --- cardiac -------------------------------------------------------------------------------
@@ -34,8 +35,10 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:pain\w*|pressure|tight\w*|heaviness|heavy|squeez\w*|crush\w*|weight|elephant|band|vice|vise|discomfort|ach\w*|burn\w*)"
         rf"\s+{_G6}(?:ches+t|breast ?bone|sternum)",
     ],
-    "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina|nitro\w* {_G4}(?:no change|no relief|no difference|not (?:help|work)\w*"
-                     r"|didn'?t (?:help|work|do)|did nothing|nothing)|(?:stents?|bypass) {_G8}(?:same|like before|again|exactly like)"],
+    "heart_attack": [r"heart attack|cardiac arrest|\bmi\b|angina"],
+    # Known heart disease back: nitro that does not help, the pain of before the stents.
+    "cardiac_recurrence": [r"nitro\w* {_G4}(?:no change|no relief|no difference|not (?:help|work)\w*|didn'?t (?:help|work|do)|did nothing"
+                           r"|nothing)|(?:stents?|bypass) {_G8}(?:same|like before|again|exactly like)"],
     "heart_pain": [rf"(?:pain|ache|pressure|hurt\w*) {_G3}(?:in|on) (?:the|my|his|her) heart|heart {_G2}(?:pain|hurt\w*|ache\w*)"],
     "nitro": [r"nitro\w*|\bgtn\b|glyceryl"],
     "radiating": [rf"(?:left arm|down {_WHO} (?:left )?arm|(?:in|into|to|up) {_WHO} jaw|jaw (?:pain|ache|hurt\w*)"
@@ -124,8 +127,15 @@ CONCEPTS: dict[str, list[str]] = {
         r"anything|going on|life|it all)|(?:can'?t|cannot|cant) (?:do this|go on|take (?:it|this|much more)|keep going) any ?more",
         r"(?:i'?m|im|i am|being|feel like) (?:such |just |only )?a burden|everyone (?:would be|will be|'?d be) (?:better|happier)"
         r"|giv(?:e|ing|en|ve) {_G3}(?:stuff|things|belongings|possessions|everything|my \w+|his \w+|her \w+) away|wrote {_G2}(?:letters?|notes?)"
-        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|posted {_G2}goodbye|sorry for everything|(?:this is|it'?s|its) (?:my|his|her) last (?:week|day|night|weekend)|join (?:her|him|them|mum|mom|dad|my \w+) {_G2}(?:soon|now|there|in heaven)|(?:make sure|look after|take care of) my (?:dog|cat|pets?|kids?|children) (?:after|when i'?m gone|goes|go|gets)|(?:can'?t|cannot|cant|not sure i can|don'?t think i can|dont think i can) keep (?:my ?self|myself|him ?self|her ?self) safe|cutting (?:deeper|more|myself)|(?:don'?t|dont|do not|won'?t|wont) (?:plan on |plan to |intend to |expect to )?(?:be|being) (?:around|here|alive) (?:next|much longer|for long|by|after|tomorrow|any ?more)|how many {_G4}(?:would|will|does it|to) (?:be )?(?:too many|kill|be fatal|be lethal|take)|(?:lethal|fatal) dose|(?:said|saying|texted)"
+        r" (?:to|for) (?:everyone|my|her|his|the)|goodbye (?:letter|note|message|text)|posted {_G2}goodbye|sorry for everything|(?:said|saying|texted)"
         r" {_G2}goodbye",
+        # indirect: a last week, a plan not to be around, a pet's future, unsafe tonight, a lethal amount
+        r"(?:this is|it'?s|its) (?:my|his|her) last (?:week|day|night|weekend)|join (?:her|him|them|mum|mom|dad|my \w+) {_G2}"
+        r"(?:soon|now|there|in heaven)|(?:make sure|look after|take care of) my (?:dog|cat|pets?|kids?|children) (?:after|when i'?m gone"
+        r"|goes|go|gets)|(?:can'?t|cannot|cant|not sure i can|don'?t think i can|dont think i can) keep (?:my ?self|myself|him ?self"
+        r"|her ?self) safe|cutting (?:deeper|more|myself)|(?:don'?t|dont|do not|won'?t|wont) (?:plan on |plan to |intend to |expect to )?"
+        r"(?:be|being) (?:around|here|alive) (?:next|much longer|for long|by|after|tomorrow|any ?more)|how many {_G4}(?:would|will"
+        r"|does it|to) (?:be )?(?:too many|kill|be fatal|be lethal|take)|(?:lethal|fatal) dose",
         r"self ?harm\w*|(?:cut|cutting|burn\w*|hurt\w*|harm\w*) (?:my ?self|myself|himself|herself)|pills? {_G3}(?:counted|saved"
         r"|stockpil\w*|lined up|ready|in front of me|hoard\w*)|(?:stockpil\w*|sav(?:ed|ing)|hoard\w*|count(?:ed|ing)|collect\w*)"
         r" {_G3}(?:pills?|tablets|meds)|\brope\b|noose|hang(?:ing)? (?:my ?self|myself|himself|herself)|jump(?:ing)? (?:off|in front)"
@@ -227,7 +237,7 @@ CONCEPTS: dict[str, list[str]] = {
         rf"(?:\b(?:[1-9]|1[0-2])\b|{_NUM_WORD}) ?(?:weeks?|wks?|days?)\b",
     ],
     "infant_unwell": [
-        r"(?<!hay )fever\w*|feverish|febrile|fiebre|calentura|temp(?:erature)? {_G2}(?:high|up)|high temp|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
+        rf"{_FEVER_WORD}|temp(?:erature)? {{_G2}}(?:high|up)|high temp|\bhot\b|warm|burning (?:up|hot)|boiling|on fire"
         r"|\b3[89](?:[.,]\d+)?\s?(?:c|°|degrees)?(?!\d)|\b4[01](?:[.,]\d+)?\s?(?:c|°)?(?!\d)|\b(?:100[.,][4-9]|10[1-6](?:[.,]\d)?)(?!\d)"
         r"|feels? cold|cold to (?:the )?touch|\b3[45][.,]\d\b|floppy|limp|(?:not|isn'?t|isnt|won'?t|wont|refus\w*) {_G2}"
         r"(?:feed\w*|eat\w*|drink\w*|wak\w*|take (?:the |a )?(?:bottle|breast|feed))|very sleepy|so sleepy|really sleepy"
@@ -252,7 +262,7 @@ CONCEPTS: dict[str, list[str]] = {
     ],
     "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
     "chemo_fever": [r"chemo\w*"],
-    "fever": [r"high temp\w*|(?<!hay )fever\w*|feverish|febrile|fiebre|calentura|temp(?:erature)? {_G2}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
+    "fever": [rf"high temp\w*|{_FEVER_WORD}|temp(?:erature)? {{_G2}}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
               r"temp(?:erature)?\b|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
               r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
     # --- overdose ------------------------------------------------------------------------------
@@ -392,7 +402,7 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
     "suicidal_ideation": (("suicidal",), ()),
     "overdose": (("overdose",), (("substance", "unresponsive"), ("repeat_dose", "toxic_sign"))),
     "poisoning": (("poisoning",), (("fuel_appliance", "co_symptom"),)),
-    "cardiac": (("chest_discomfort", "heart_attack"), (("radiating", "autonomic"), ("racing_heart", "syncope"),
+    "cardiac": (("chest_discomfort", "heart_attack", "cardiac_recurrence"), (("radiating", "autonomic"), ("racing_heart", "syncope"),
                                                        ("nitro", "autonomic"), ("heart_pain", "autonomic"))),
     "stroke": (("face_droop", "speech", "limb_weakness", "sudden_neuro", "thunderclap", "stroke_word"), ()),
     "breathing": (("dyspnoea",), ()),
@@ -432,7 +442,7 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
     *[(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
         "last year", "last month", "last summer", "last winter", "last spring", "last autumn", "last fall", "years ago",
         "year ago", "yrs ago", "months ago", "month ago", "a while ago", "a while back", "as a kid", "as a child", "as a teenager",
-        "as a teen", "as a baby", "when i was younger", "when i was a kid", "when i was little", "used to", "in the past",
+        "as a teen", "as a baby", "used to", "in the past",
         "history of", "back in", "died of", "died from", "passed away from", "previous diagnoses", "past diagnoses",
         "diagnoses incl", "diagnoses include", "past medical history", "medical history", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
         "nothing since", "never since", "no problems since", "my late", "in his sixties", "in her sixties", "in his seventies",
@@ -468,14 +478,13 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
     # Pseudo-triggers: look like negation but are not ("not sure", "no idea").
     *[(p, "PSEUDO", "PSEUDO") for p in (
         "sorry if", "apologies if", "not helping", "isn't helping", "isnt helping", "not working", "didn't help", "didnt help",
-        "no relief", "sorry if this", "not sure if this", "not sure if", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
+        "no relief", "not sure", "no idea", "no one", "nobody", "not only", "no clue", "don't know", "dont know", "idk", "not even sure",
         "no matter", "no longer able", "aren't there", "arent there", "isn't there", "isnt there", "not really there",
         "without one", "without one on", "without a helmet", "without his helmet", "without her helmet", "without a mask", "not getting better", "not improving", "no better", "not going away", "isn't going away",
         "isnt going away", "not stopping", "won't stop", "wont stop", "doesn't stop", "not right", "no way", "not able")],
     # Clause breaks: a trigger's scope ends at these (a new subject starts a new clause: "can't recognise me and her neck is stiff").
-    *[(p, "TERMINATE", "TERMINATE") for p in ("and her", "and his", "and my", "and their", "and she", "and he", "and i",
-                                               "and it's", "and its", "and the baby",
-
+    *[(p, "TERMINATE", "TERMINATE") for p in (
+        "and her", "and his", "and my", "and their", "and she", "and he", "and i", "and it's", "and its", "and the baby",
         "but", "however", "though", "although", "now", "and now", "today", "tonight", "this morning", "right now", "currently",
         "again", "since then", "suddenly", "then", "yet", "still", "except", "started", "just now", "at the moment", "this time")],
 ]
