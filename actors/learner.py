@@ -10,7 +10,8 @@ import torch
 
 from actors._worker import start
 from rlhf.generation import Generation
-from rlhf.ppo.learner import Experience, PPOLearner
+from rlhf.ppo.learner import PPOLearner
+from rlhf.ppo.rollout import Experience, RolloutBatch
 
 
 @ray.remote
@@ -20,12 +21,11 @@ class LearnerActor:
         self.learner = PPOLearner(config_, sft_dir, device)
         self.generator = torch.Generator().manual_seed(config_.runtime.seed)
 
-    def evaluate(self, prompts: list[list[int]], generations: list[Generation], with_reference: bool) -> dict[str, torch.Tensor]:
+    def evaluate(self, prompts: list[list[int]], generations: list[Generation], with_reference: bool) -> RolloutBatch:
         return self.learner.evaluate(prompts, [g.token_ids for g in generations], with_reference)
 
-    def collate_and_update(self, prompts: list[list[int]], generations: list[Generation], tensors: dict[str, torch.Tensor]) -> dict[str, float]:
-        batch = self.learner.collate(prompts, [g.token_ids for g in generations])
-        exp = Experience(batch, tensors["logprobs"], tensors["values"], tensors["advantages"], tensors["returns"])
+    def update(self, exp: Experience) -> dict[str, float]:
+        """PPO's update on the experience the driver built from this learner's own rollout batch."""
         return self.learner.update(exp, self.generator)
 
     def export_weights(self, folder: str, merged: bool = False) -> str:

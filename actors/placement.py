@@ -8,11 +8,11 @@ import ray
 from ray.util.placement_group import PlacementGroup, placement_group
 from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
+from rlhf import timeouts
 from rlhf.config import Config
 from rlhf.placement import Bundle, PlacementError, plan_bundles
 
 log = logging.getLogger(__name__)
-READY_TIMEOUT_S = 120
 
 
 def roles_for(config: Config) -> tuple[str, ...]:
@@ -45,10 +45,10 @@ def reserve(config: Config) -> tuple[PlacementGroup, dict[str, tuple[int, Bundle
     resources = ray.available_resources()
     bundles = plan_bundles(config.placement, roles_for(config), resources.get("GPU", 0.0), resources.get("CPU", 0.0))
     group = placement_group([b.resources() for b in bundles], strategy=config.placement.strategy, name="ppo")
-    ready, _ = ray.wait([group.ready()], timeout=READY_TIMEOUT_S)
+    ready, _ = ray.wait([group.ready()], timeout=timeouts.PLACEMENT_READY_S)
     if not ready:
         ray.util.remove_placement_group(group)
-        raise PlacementError(f"the placement group {[b.resources() for b in bundles]} was not granted in {READY_TIMEOUT_S} s")
+        raise PlacementError(f"the placement group {[b.resources() for b in bundles]} was not granted in {timeouts.PLACEMENT_READY_S:.0f} s")
     log.info("placement group: %s", ", ".join(f"{b.role} {b.resources()}" for b in bundles))
     return group, {b.role: (i, b) for i, b in enumerate(bundles)}
 

@@ -10,24 +10,23 @@ from actors._worker import start
 from rlhf.models.precision import use_bf16
 from rlhf.data.schema import PreferencePair
 from rlhf.generation import Generation
+from rlhf.models.reward_scorer import RewardScorer
 from rlhf.ppo.rollout import SampleScore
-from rlhf.ppo.scoring import RewardScorer
+from rlhf.ppo.scoring import RolloutScorer
 
 
 @ray.remote
 class RewardActor:
     def __init__(self, config: dict[str, Any], model_dir: str):
         config_, device = start(config, "reward")
-        s = config_.ppo
-        self.scorer = RewardScorer(model_dir, config_.safety, s.score_clip, missing_eos_penalty=s.missing_eos_penalty,
-                                   repetition_penalty=s.repetition_penalty, batch_size=s.minibatch_size, device=device,
-                                   bf16=use_bf16(config_.train.precision, device))
+        reward = RewardScorer(model_dir, config_.ppo.minibatch_size, device, use_bf16(config_.train.precision, device))
+        self.scorer = RolloutScorer(reward, config_.safety, config_.ppo)
 
     def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
         return self.scorer.score(pairs, [g.text for g in generations], [g.finished for g in generations])
 
     def raw_scores(self, pairs: list[PreferencePair], replies: list[str]) -> tuple[list[float], list[float]]:
-        return self.scorer.raw_scores(pairs, replies)
+        return self.scorer.reward.raw_scores(pairs, replies)
 
     def threshold(self) -> float:
         """The safety head's escalation threshold, as the reward model was calibrated."""

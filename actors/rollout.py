@@ -50,11 +50,8 @@ class RolloutActor:
         return self.backend.generate(prompts, settings, seed=seed)
 
     def _without_adapter(self, prompts: list[list[int]], seed: int, settings) -> list[Generation]:
-        if self.adapters and isinstance(self.backend, VLLMBackend):
-            return self.backend.generate(prompts, settings, seed=seed, adapter=False)
         if self.adapters:
-            with self.backend.model.disable_adapter():
-                return self.backend.generate(prompts, settings, seed=seed)
+            return self.backend.generate(prompts, settings, seed=seed, adapter=False)
         if isinstance(self.backend, VLLMBackend):
             self.backend.reload_weights(self.model_dir)  # the SFT policy for this call, then the current weights back
             try:

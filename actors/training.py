@@ -16,6 +16,7 @@ import torch
 
 from actors.cluster import ensure_ray, gpus_available
 from rlhf.config import Config, TrainSettings
+from rlhf.quiet import quiet_libraries
 from rlhf.training.optimization import Optimization, make_optimization
 from rlhf.tracking import RunLogger, tracking_uri
 
@@ -68,7 +69,7 @@ def _loop(loop_config: dict[str, Any]) -> None:
     config = Config.model_validate(loop_config["config"])
     torch.set_num_threads(loop_config["threads"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("ray.train").setLevel(logging.WARNING)  # it logs every report at INFO
+    quiet_libraries()  # ray.train among them: it logs every report at INFO
     try:  # ...and so does Ray Train v2's worker context, under a logger named by its file path
         from ray.train.v2._internal.execution import context as ray_train_context
 

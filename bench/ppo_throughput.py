@@ -29,14 +29,16 @@ from pathlib import Path
 def floor(config, pairs, sft: Path, iterations: int) -> dict:
     import torch
 
+    from rlhf.data.formatting import prompt_ids
     from rlhf.generation import VLLMBackend
-    from rlhf.ppo.learner import Experience, PPOLearner
+    from rlhf.ppo.learner import PPOLearner
+    from rlhf.ppo.rollout import Experience
 
     torch.set_num_threads(2)
     backend = VLLMBackend(str(sft), config.generation, config.runtime.seed, None, None,
                           config.data.max_prompt_tokens + config.generation.max_new_tokens)
     learner = PPOLearner(config, str(sft), "cpu")
-    prompts = encode(config, learner.tokenizer, pairs)
+    prompts = prompt_ids(learner.tokenizer, config.data, pairs)
     gen_s, train_s, tokens = [], [], []
     for i in range(iterations + 1):
         t0 = time.perf_counter()
@@ -55,20 +57,20 @@ def floor(config, pairs, sft: Path, iterations: int) -> dict:
 
 
 def ours(config, pairs, sft: Path, rm: Path, iterations: int) -> dict:
-    from jobs import ppo as job
-
     from actors.cluster import ensure_ray
+    from actors.ppo_trainer import Workers, ppo_step
+    from rlhf.data.formatting import prompt_ids
     from rlhf.models.loading import load_tokenizer
 
     ensure_ray(config)
-    workers = job.Workers(config, sft, rm)
+    workers = Workers(config, sft, rm)
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
-    prompts = job.encode(config, tokenizer, pairs)
+    prompts = prompt_ids(tokenizer, config.data, pairs)
     phases = {k: [] for k in ("timing/generate", "timing/score", "timing/train", "timing/sync")}
     tokens = []
     try:
         for i in range(iterations + 1):
-            metrics, _scores, gens = job.ppo_step(workers, config, pairs, prompts, config.ppo.beta, i)
+            metrics, _scores, gens = ppo_step(workers, config, pairs, prompts, config.ppo.beta, i)
             metrics["timing/sync"] = workers.sync(Path("/tmp") / "clinical-rlhf-bench-weights")
             if i:
                 for key in phases:
@@ -94,12 +96,13 @@ def trl_grpo(config, pairs, sft: Path, rm: Path, iterations: int, samples: int) 
     import torch
 
     from rlhf.data.formatting import build_messages
-    from rlhf.ppo.scoring import RewardScorer
+    from rlhf.models.reward_scorer import RewardScorer
+    from rlhf.ppo.scoring import RolloutScorer
 
     torch.set_num_threads(2)
     generations = 2
     groups = samples // generations
-    scorer = RewardScorer(rm, config.safety, config.ppo.score_clip, batch_size=config.ppo.minibatch_size)
+    scorer = RolloutScorer(RewardScorer(rm, config.ppo.minibatch_size), config.safety, config.ppo)
     by_index = {i: p for i, p in enumerate(pairs)}
 
     def reward(prompts, completions, pair_index, **_):
@@ -151,13 +154,6 @@ def trl_grpo(config, pairs, sft: Path, rm: Path, iterations: int, samples: int) 
                      tokens[1 : 1 + len(steps)], samples, rollout_includes_scoring=True)
 
 
-def encode(config, tokenizer, pairs):
-    from rlhf.data.formatting import encode_prompt
-
-    d = config.data
-    return [encode_prompt(tokenizer, d.system_prompt, p.context, p.history, p.prompt, d.max_prompt_tokens).input_ids for p in pairs]
-
-
 def summarise(name, gen, score, train, sync, tokens, samples, rollout_includes_scoring=False) -> dict:
     n = len(gen)
     step = [g + s + t + y for g, s, t, y in zip(gen, score, train, sync)]
@@ -181,11 +177,12 @@ def main() -> int:
     from rlhf.config import load_config
     from rlhf.data.loading import load_preferences
     from rlhf.training.examples import take
+    from rlhf.training.stages import stage_output
 
     config = load_config(args.config, [f"generation.max_new_tokens={args.tokens}", f"ppo.prompts_per_step={args.samples}",
                                        f"ppo.minibatch_size={min(args.samples, 4)}", "tracking.enabled=false"])
-    out = Path(config.runtime.output_dir)
-    sft, rm = Path(config.ppo.sft_dir or out / "sft" / "merged"), Path(config.ppo.reward_model_dir or out / "reward_model" / "model")
+    sft = Path(config.ppo.sft_dir or stage_output(config, "sft"))
+    rm = Path(config.ppo.reward_model_dir or stage_output(config, "reward_model"))
     if not sft.is_dir() or not rm.is_dir():
         print(f"needs {sft} and {rm}: run `make demo` (or jobs/sft.py and jobs/reward_model.py) first")
         return 2

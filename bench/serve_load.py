@@ -72,7 +72,7 @@ def main() -> None:
     from ray import serve
 
     from rlhf.config import load_config
-    from rlhf.data.formatting import encode_prompt
+    from rlhf.data.formatting import prompt_ids
     from rlhf.data.loading import load_preferences
     from serve.app import API_PATH, app_for
 
@@ -95,8 +95,7 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(baseline)
     # One deployment serves both arms with a LoRA policy; a fully fine-tuned policy has its own.
     policy = serve.get_deployment_handle("policy" if is_adapter(policy_dir) else "policy_rlhf", app_name="clinical-assist")
-    prompts = [encode_prompt(tokenizer, config.data.system_prompt, p.context, p.history, p.prompt, s.max_prompt_tokens).input_ids
-               for p in pairs]
+    prompts = prompt_ids(tokenizer, config.data, pairs, s.max_prompt_tokens)
 
     async def bare(i: int):
         return await policy.generate.remote(prompts[i], f"bare-{i}", True)

@@ -1,3 +1,4 @@
-"""The project's jobs. Each file is a command (`python jobs/ppo.py ...`, `ray job submit -- python
-jobs/ppo.py`); the package makes them importable by name (`from jobs import ppo`) for the pipeline,
-Tune trials, benches and tests, so nothing edits `sys.path`."""
+"""The project's command lines. Each file is a thin command (`python jobs/ppo.py ...`, `ray job submit --
+python jobs/ppo.py`): it parses its flags (jobs/_cli.py) and calls what lives in actors/, tune/ or rlhf/.
+The package lets the pipeline compose the others' summaries (`from jobs import sft`) and tests call a
+job's `main(argv)` in-process; nothing outside jobs/ imports it (tests/test_boundaries.py)."""

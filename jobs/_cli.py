@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable
 
-from rlhf.config import Config, load_config
+from rlhf.config import Config, explain, load_config
+from rlhf.quiet import quiet_libraries
 from rlhf.errors import DataValidationError, RLHFError
 
 DEFAULT_PRESET = "configs/default.yaml"
@@ -28,25 +28,25 @@ def parser(description: str, stage: bool = False) -> argparse.ArgumentParser:
         help="override one setting, e.g. --set ppo.beta=0.05 (repeatable)",
     )
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    p.add_argument(
+        "--explain", metavar="KEY",
+        help="describe a setting (e.g. ppo.beta: type, bounds, default, resolved value) or a section's settings (e.g. ppo), and exit",
+    )
     return p
 
 
 def setup(args: argparse.Namespace) -> Config:
     """Logging, quiet third-party chatter, the config, and torch's thread count."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("httpx", "urllib3", "filelock", "alembic", "mlflow", "presidio-analyzer", "presidio-anonymizer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import transformers
-
-    transformers.logging.disable_progress_bar()  # sub-second weight loads; the jobs print their own progress
+    quiet_libraries()
     config = load_config(args.config, args.overrides)
     if args.print_config:
         import yaml
 
         print(yaml.safe_dump(config.model_dump(), sort_keys=False), end="")
+        sys.exit(0)
+    if args.explain:
+        print(explain(config, args.explain))  # an unknown key is a ConfigError: run() prints it and exits 2
         sys.exit(0)
     import torch
 
@@ -55,17 +55,26 @@ def setup(args: argparse.Namespace) -> Config:
     return config
 
 
-def run(main: Callable[[], int | None]) -> None:
-    """Run a job's main; a user-facing error becomes one message and a non-zero exit."""
+def exit_code(main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
+    """Run a job's `main(argv)` and return its exit code: a user-facing error becomes one message on
+    stderr (1 bad data, 2 bad config or missing input), never a traceback. Tests call jobs this way,
+    in-process, where a new process would add only its start-up."""
     try:
-        code = main()
+        code = main(argv)
     except DataValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        return 1
     except RLHFError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(code or 0)
+        return 130
+    except SystemExit as exc:  # argparse's usage errors and --help; --print-config and --explain
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    return code or 0
+
+
+def run(main: Callable[[list[str] | None], int | None]) -> None:
+    """A job script's entry point: its main on the command line's arguments, then exit with its code."""
+    sys.exit(exit_code(main))

@@ -12,12 +12,12 @@ from jobs._cli import run
 from rlhf.data.loading import load_preferences, summarize
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("paths", nargs="+", help="Parquet files in the preference schema")
     p.add_argument("--rejects", help="write every invalid row's number and reasons here (JSON lines)")
     p.add_argument("--max-history-turns", type=int, default=3, help="most prior turns a row may hold (default 3)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     for path in args.paths:
         pairs = load_preferences(path, args.max_history_turns, rejects_path=args.rejects)
         print(f"{path}: OK")

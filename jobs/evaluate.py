@@ -24,6 +24,7 @@ from typing import Any
 
 from jobs._cli import parser, run, setup
 
+from rlhf import seeds
 from rlhf.config import Config, EvaluationTargets
 from rlhf.data.loading import load_preferences
 from rlhf.errors import ModelUnavailableError
@@ -36,7 +37,7 @@ from rlhf.evaluation.targets import missed_targets
 from rlhf.models.reward_model import HEADS_FILE
 from rlhf.tracking import Tracker
 from rlhf.training.examples import take_stratified
-from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
+from rlhf.training.stages import PPO_WEIGHTS, completed, fingerprint, mark_completed, stage_dir, stage_output
 
 GATE_FAILED_EXIT = 4
 SECTIONS = ("model", "data", "generation", "evaluation", "safety", "serve.max_repeated_ngram_share", "runtime.seed")
@@ -53,15 +54,15 @@ class Inputs:
 
 def inputs(config: Config) -> Inputs:
     """The folders evaluation.* names, else this config's stages; each must hold what it should."""
-    s, ppo = config.evaluation, stage_dir(config, "ppo")
-    merged = ppo / "weights"
-    default_policy = merged if (merged / "config.json").is_file() else ppo / "adapter"
+    s = config.evaluation
+    merged = stage_dir(config, "ppo") / PPO_WEIGHTS
+    default_policy = merged if (merged / "config.json").is_file() else stage_output(config, "ppo")
     policy = Path(s.policy_dir or default_policy)
     wanted = {
-        "reference (SFT) policy": (Path(s.reference_dir or stage_dir(config, "sft") / "merged"), "config.json", "evaluation.reference_dir"),
-        "reward model": (Path(s.reward_model_dir or stage_dir(config, "reward_model") / "model"), HEADS_FILE,
+        "reference (SFT) policy": (Path(s.reference_dir or stage_output(config, "sft")), "config.json", "evaluation.reference_dir"),
+        "reward model": (Path(s.reward_model_dir or stage_output(config, "reward_model")), HEADS_FILE,
                          "evaluation.reward_model_dir"),
-        "independent judge": (Path(s.judge_dir or stage_dir(config, "judge") / "model"), HEADS_FILE, "evaluation.judge_dir"),
+        "independent judge": (Path(s.judge_dir or stage_output(config, "judge")), HEADS_FILE, "evaluation.judge_dir"),
     }
     for what, (folder, needed, key) in wanted.items():
         if not (folder / needed).is_file():
@@ -86,7 +87,7 @@ def engine_config(config: Config, found: Inputs) -> Config:
 
 def probes_for(config: Config) -> tuple[list[Probe], list[Probe]]:
     s, data = config.evaluation, config.data
-    held_out = take_stratified(load_preferences(data.test_path, data.max_history_turns), s.prompts, config.runtime.seed + 2,
+    held_out = take_stratified(load_preferences(data.test_path, data.max_history_turns), s.prompts, config.runtime.seed + seeds.TEST_PROMPTS,
                                key=lambda pair: pair.safety_label)
     return [Probe.from_pair(p) for p in held_out], load_probes(s)
 
@@ -97,23 +98,22 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
     judge's score of the physicians' replies and the per-reply KL (Ray actors; the driver only waits)."""
     import ray
 
-    from actors.cluster import ensure_ray
+    from actors.cluster import ensure_ray, gpus_available
     from actors.reference import ReferenceActor
     from actors.reward import RewardActor
     from actors.rollout import RolloutActor
-    from rlhf.data.formatting import encode_prompt
+    from rlhf.data.formatting import prompt_ids
     from rlhf.models.loading import load_tokenizer
 
     ensure_ray(config)
     engine = engine_config(config, found)
     tree, s, roles = engine.model_dump(), config.evaluation, config.placement
-    gpu = ray.cluster_resources().get("GPU", 0) > 0
+    gpu = gpus_available()
     opts = lambda role: {"num_cpus": getattr(roles, role).cpus, "num_gpus": getattr(roles, role).gpus if gpu else 0}  # noqa: E731
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(found.reference)}))
     probes = [*held_out, *audit]
-    prompts = [encode_prompt(tokenizer, config.data.system_prompt, p.context, p.history, p.prompt, config.data.max_prompt_tokens).input_ids
-               for p in probes]
-    seed = config.runtime.seed + 20_000
+    prompts = prompt_ids(tokenizer, config.data, probes)
+    seed = config.runtime.seed + seeds.EVALUATION_GENERATION
     print(f"[evaluate] generating {len(probes)} replies per policy ({len(held_out)} held-out, {len(audit)} audit probes)", flush=True)
     started = time.perf_counter()
     rollout = RolloutActor.options(**opts("rollout")).remote(tree, str(found.reference), opts("rollout")["num_gpus"])
@@ -245,10 +245,10 @@ def summary_lines(result: dict[str, Any], config: Config) -> list[str]:
     return [*result["summary"], f"evaluation gate: {verdict}", f"report: {result['report_html']} (Markdown: {result['report_md']})"]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0], stage=True)
     p.add_argument("--gate", action="store_true", help=f"exit {GATE_FAILED_EXIT} unless every target in evaluation.targets holds")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     config = setup(args)
     result = evaluate(config, args.force)
     for line in summary_lines(result, config):

@@ -1,4 +1,4 @@
-"""Sample logged interactions into blinded preference pairs for physician annotation (seed 000's weekly batch).
+"""Sample logged interactions into blinded preference pairs for physician annotation (docs/requirements.md, Operations).
 
     python jobs/export_annotations.py [--config configs/default.yaml] [--n 500] [--since 2026-11-15] [--until ...]
                                       [--db runs/serve/audit.db] [--out runs/serve/annotation/<date>] [--seed 0]
@@ -10,7 +10,6 @@ and the two replies go side by side in random order: pairs.parquet for the physi
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,41 +19,29 @@ from rlhf.data.formatting import encode_prompt
 from rlhf.data.schema import PatientContext, Turn
 from rlhf.errors import RLHFError
 
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]  # `serve` is the package
-
 
 def arm_generator(config, baseline: str, policy: str, seed: int):
     """generate(arm, records) -> one Generation per logged message, by that arm's policy (HF generate)."""
-    from contextlib import nullcontext
-
     from rlhf.generation import HFBackend
-    from rlhf.models.loading import load_causal_lm
     from serve.policy import generation_settings, is_adapter
 
-    load = lambda folder: load_causal_lm(config.model.model_copy(update={"name": folder}), trainable=False)  # noqa: E731
-    loaded = load(baseline)
-    tokenizer, models = loaded.tokenizer, {"sft": loaded.model}
     if is_adapter(policy):  # one model: the adapter on for the RLHF arm, off for the baseline
-        from peft import PeftModel
-
-        models["rlhf"] = models["sft"] = PeftModel.from_pretrained(loaded.model, policy).eval()
+        backends = dict.fromkeys(("rlhf", "sft"), HFBackend.load(config.model, baseline, policy))
     else:
-        models["rlhf"] = load(policy).model
+        backends = {"sft": HFBackend.load(config.model, baseline), "rlhf": HFBackend.load(config.model, policy)}
     settings = generation_settings(config)
 
     def generate(arm: str, records: list[dict]):
-        prompts = [encode_prompt(tokenizer, config.data.system_prompt, PatientContext(**{"sex": "unspecified", **r["context"]}),
+        backend = backends[arm]
+        prompts = [encode_prompt(backend.tokenizer, config.data.system_prompt, PatientContext(**{"sex": "unspecified", **r["context"]}),
                                  tuple(Turn(t["role"], t["content"]) for t in r["history"]), r["message"],
                                  config.serve.max_prompt_tokens).input_ids for r in records]
-        model = models[arm]
-        off = model.disable_adapter() if arm == "sft" and is_adapter(policy) else nullcontext()
-        with off:
-            return HFBackend(model, tokenizer).generate(prompts, settings, seed=seed)
+        return backend.generate(prompts, settings, seed=seed, adapter=arm == "rlhf")
 
     return generate
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=500, help="interactions to sample (default: %(default)s)")
     p.add_argument("--since", help="ISO date or time, inclusive (default: all)")
@@ -62,7 +49,7 @@ def main() -> int:
     p.add_argument("--db", help="audit log (default: serve.audit_db, else <runtime.output_dir>/serve/audit.db)")
     p.add_argument("--out", help="output folder (default: <runtime.output_dir>/serve/annotation/<UTC date>)")
     p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.n < 1:
         raise RLHFError("--n must be at least 1")
     config = setup(args)
@@ -75,7 +62,7 @@ def main() -> int:
     s = config.serve
     db = Path(args.db or s.audit_db or Path(config.runtime.output_dir) / "serve" / "audit.db")
     if not db.is_file():
-        raise RLHFError(f"no audit log at {db}: serve requests first (python jobs/serve.py) or pass --db")
+        raise RLHFError(f"no audit log at {db}: serve requests first (python jobs/serve_endpoint.py) or pass --db")
     records = sample_interactions(list(AuditLog(db).records(args.since, args.until)), args.n, args.seed)
     if not records:
         raise RLHFError(f"no interactions with a model reply in {db} for that period")

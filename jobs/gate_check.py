@@ -19,7 +19,7 @@ from jobs._cli import parser, run, setup
 
 from rlhf.errors import DataValidationError, ModelUnavailableError
 from rlhf.serving.offline import by_category, summary_lines, verdict
-from rlhf.training.stages import stage_dir
+from rlhf.training.stages import stage_output
 
 
 def _records(path: Path) -> list[dict]:
@@ -44,26 +44,25 @@ def _records(path: Path) -> list[dict]:
     return records
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("input", type=Path, help="JSON lines: message, and optionally conversation_history, context, reply")
     p.add_argument("--out", type=Path, help="write the verdicts here (JSON lines); default: standard output")
     p.add_argument("--reward-model", help="the reward model folder for the safety head (default: this config's stage)")
     p.add_argument("--no-head", action="store_true", help="rules and reply checks only, without the safety head")
     p.add_argument("--summary", action="store_true", help="print per-category figures for labelled lines")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     config = setup(args)
     records = _records(args.input)
     head, threshold, tokenizer = None, 0.5, None
     if not args.no_head:
         from rlhf.data.schema import PatientContext, PatientMessage
-        from rlhf.ppo.scoring import RewardScorer
+        from rlhf.models.reward_scorer import SERVING_BATCH, RewardScorer
 
-        folder = Path(args.reward_model or stage_dir(config, "reward_model") / "model")
+        folder = Path(args.reward_model or stage_output(config, "reward_model"))
         if not folder.is_dir():
             raise ModelUnavailableError(f"no reward model at {folder}: train one (make demo) or pass --no-head")
-        scorer = RewardScorer(str(folder), config.safety, config.ppo.score_clip, batch_size=8, device="cpu",
-                              max_prompt_tokens=config.serve.max_prompt_tokens)
+        scorer = RewardScorer(str(folder), SERVING_BATCH, max_prompt_tokens=config.serve.max_prompt_tokens)
         threshold, tokenizer = float(scorer.threshold), scorer.tokenizer  # the base model's (the folder holds none)
 
         def head(record, history, reply):

@@ -13,12 +13,12 @@ from rlhf.data.loading import load_preferences, summarize
 from rlhf.data.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_dataset
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="data/clinical_prefs", help="output folder (default: %(default)s)")
     p.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="pairs over all splits (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default: %(default)s)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.rows < 30:
         p.error("--rows must be at least 30, so every split gets rows")
     for split, path in write_dataset(args.out, args.rows, args.seed).items():

@@ -19,13 +19,13 @@ from rlhf.safety.phi import warm_up
 from rlhf.safety.phi_eval import evaluate
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("path", help="a JSON-lines file of labelled lines")
     p.add_argument("--misses", action="store_true", help="also print each missed value (test fixtures only: it prints the identifier)")
     p.add_argument("--min-recall", type=float, default=0.95)
     p.add_argument("--max-benign", type=float, default=0.03)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     path = Path(args.path)
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)

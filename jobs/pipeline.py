@@ -15,14 +15,15 @@ import json
 import time
 from pathlib import Path
 
+from actors import ppo_trainer
+from actors.stages import train_reward, train_sft
 from jobs import evaluate as evaluate_job
-from jobs import ppo as ppo_job
 from jobs import reward_model as reward_job
 from jobs import sft as sft_job
 from jobs._cli import parser, run, setup
 
 from rlhf.config import Config
-from rlhf.data.formatting import encode_prompt
+from rlhf.data.formatting import prompt_ids
 from rlhf.data.loading import load_preferences, summarize
 from rlhf.data.schema import PreferencePair
 from rlhf.generation import HFBackend
@@ -68,10 +69,7 @@ def sample_base_policy(config: Config, test: list[PreferencePair], run: Tracker)
     for pair in test:
         if len(picked) < config.runtime.demo_prompts and pair.category not in {p.category for p in picked}:
             picked.append(pair)
-    prompts = [
-        encode_prompt(loaded.tokenizer, config.data.system_prompt, p.context, p.history, p.prompt, config.data.max_prompt_tokens).input_ids
-        for p in picked
-    ]
+    prompts = prompt_ids(loaded.tokenizer, config.data, picked)
     started = time.perf_counter()
     generations = backend.generate(prompts, config.generation, seed=config.runtime.seed)
     seconds = time.perf_counter() - started
@@ -88,8 +86,8 @@ def sample_base_policy(config: Config, test: list[PreferencePair], run: Tracker)
     run.log_text(json.dumps(records, indent=2), "samples/base_policy.json")
 
 
-def main() -> int:
-    args = parser(__doc__.splitlines()[0], stage=True).parse_args()
+def main(argv: list[str] | None = None) -> int:
+    args = parser(__doc__.splitlines()[0], stage=True).parse_args(argv)
     config = setup(args)
     print(f"clinical-rlhf pipeline: model {config.model.name}, data {config.data.train_path} (synthetic, not for clinical use)")
     with Tracker(config, "pipeline") as run:
@@ -97,27 +95,27 @@ def main() -> int:
         prepare_model(config, run)
         sample_base_policy(config, splits["test"], run)
         banner("4. supervised fine-tuning on the physician-preferred replies (Ray Train)")
-        sft = sft_job.train(config, args.force)
+        sft = train_sft(config, args.force)
         banner("5. reward model with reward and safety heads (Ray Train)")
-        rm = reward_job.train(config, "reward_model", args.force)
+        rm = train_reward(config, "reward_model", args.force)
         banner("6. independent judge: same recipe, the other half of the data, another seed")
-        judge = reward_job.train(config, "judge", args.force)
+        judge = train_reward(config, "judge", args.force)
         banner("7. PPO on Ray actors (vLLM rollout, reward + safety scoring, learner), then SFT vs PPO on held-out prompts")
-        trained = {"sft_dir": sft["merged_dir"], "reward_model_dir": rm["model_dir"], "judge_dir": judge["model_dir"]}
-        ppo = ppo_job.train(config.model_copy(update={"ppo": config.ppo.model_copy(update=trained)}), args.force)
+        inputs = ppo_trainer.PPOInputs(Path(sft["merged_dir"]), Path(rm["model_dir"]), Path(judge["model_dir"]))
+        ppo = ppo_trainer.PPOTrainer(config, inputs).fit(args.force)
         banner("8. evaluation: PPO vs SFT on held-out prompts and the ethical-audit sets, with the report")
         evaluation = evaluate_job.evaluate(config, args.force)
         banner("summary")
-        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_job.summary(ppo)):
+        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_trainer.summary(ppo)):
             print(f"  {line}")
         print()
-        for line in ppo_job.table(ppo, config):
+        for line in ppo_trainer.table(ppo, config):
             print(f"  {line}")
         run.log_metrics({"sft/eval_loss": sft["eval_loss"], "rm/test_accuracy": rm["rm/test_accuracy"],
                          "rm/safety_recall": rm["rm/safety_recall"], "judge/test_accuracy": judge["judge/test_accuracy"],
                          **{f"ppo/{k}": v for k, v in ppo.items() if k.startswith("eval/")}, **evaluation["metrics"]})
         print("  serve the trained policies behind the safety gate: SERVE_API_KEYS=<a key of 16+ characters> "
-              f".venv/bin/python jobs/serve.py --config {args.config}" + "".join(f" --set {o}" for o in args.overrides))
+              f".venv/bin/python jobs/serve_endpoint.py --config {args.config}" + "".join(f" --set {o}" for o in args.overrides))
         print("\n  evaluation of the PPO policy against the SFT policy (jobs/evaluate.py):")
         for line in evaluate_job.summary_lines(evaluation, config):
             print(f"  {line}")

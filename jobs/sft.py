@@ -10,27 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors.stages import train_sft
 from jobs._cli import parser, run, setup
-from jobs._stages import run_stage
-
-from rlhf.config import Config
-from rlhf.data.loading import load_preferences
-from rlhf.training.sft import SECTIONS
-
-
-def train(config: Config, force: bool = False) -> dict[str, Any]:
-    data = config.data
-
-    def check() -> None:
-        for path in (data.train_path, data.val_path):
-            load_preferences(path, data.max_history_turns)
-
-    result = run_stage(
-        config, "sft", "rlhf.training.sft.run_sft", SECTIONS, [data.train_path, data.val_path], check, force,
-        final_metrics=lambda r: {"sft/eval_loss": r["eval_loss"], "sft/base_eval_loss": r["base_eval_loss"],
-                                 "sft/eval_perplexity": r["eval_perplexity"]},
-    )
-    return result
 
 
 def summary(result: dict[str, Any]) -> str:
@@ -42,10 +23,10 @@ def summary(result: dict[str, Any]) -> str:
     )
 
 
-def main() -> int:
-    args = parser(__doc__.splitlines()[0], stage=True).parse_args()
+def main(argv: list[str] | None = None) -> int:
+    args = parser(__doc__.splitlines()[0], stage=True).parse_args(argv)
     config = setup(args)
-    print(summary(train(config, args.force)))
+    print(summary(train_sft(config, args.force)))
     return 0
 
 

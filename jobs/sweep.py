@@ -94,13 +94,13 @@ def plot(results, path: Path) -> Path | None:
 
 def sweep(config: Config) -> tuple[list, Any, Path]:
     """Run the sweep; (trial rows, best row or None, sweep folder)."""
-    from jobs import ppo as ppo_job
-
     from actors.cluster import ensure_ray
+    from actors.ppo_trainer import resolve_inputs
     from tune.objective import best, run_status
     from tune.tuner import build, rows
 
-    sft, rm, judge = ppo_job.inputs(config)
+    found = resolve_inputs(config)
+    sft, rm, judge = found.sft, found.reward_model, found.judge
     ensure_ray(config)
     folder = stage_dir(config, "sweep")
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,8 +132,8 @@ def sweep(config: Config) -> tuple[list, Any, Path]:
     return table, chosen, folder
 
 
-def main() -> int:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+def main(argv: list[str] | None = None) -> int:
+    args = parser(__doc__.splitlines()[0]).parse_args(argv)
     config = setup(args)
     table, chosen, folder = sweep(config)
     print(f"\n{'trial':<22}{'beta':>9}{'epsilon':>9}{'lr':>10}  {'status':<15}{'steps':>5}{'objective':>11}{'compliance':>11}")

@@ -1,7 +1,9 @@
-"""Generation backends behind one interface, shared by the rollout actor and the serving endpoint.
+"""Generation backends behind one interface, shared by the rollout actor, the serving endpoint and the
+annotation export.
 
 `HFBackend` runs Hugging Face `generate` on a loaded model. The vLLM backend (continuous batching,
-the fast path) implements the same `GenerationBackend` protocol.
+the fast path) implements the same `GenerationBackend` protocol. Both generate with the LoRA adapter
+on (the policy) or off (the base it was trained from): `adapter=False`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rlhf.config import GenerationSettings
+from rlhf.config import GenerationSettings, ModelSettings
+from rlhf.quiet import quiet_vllm
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,10 @@ class Generation:
 
 
 class GenerationBackend(Protocol):
-    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None) -> list[Generation]:
-        """One generation per prompt (prompts are token ids from rlhf.data.formatting)."""
+    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None,
+                 adapter: bool = True) -> list[Generation]:
+        """One generation per prompt (prompts are token ids from rlhf.data.formatting); `adapter=False`:
+        the base weights, without the LoRA adapter (the same as `adapter=True` when there is none)."""
         ...
 
 
@@ -35,7 +40,30 @@ class HFBackend:
     def __init__(self, model, tokenizer):
         self.model, self.tokenizer = model, tokenizer
 
-    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None) -> list[Generation]:
+    @classmethod
+    def load(cls, model: ModelSettings, base_dir: str, adapter_dir: str | None = None, device: str | None = None) -> HFBackend:
+        """The model in `base_dir`, with the LoRA adapter in `adapter_dir` on top when one is given."""
+        from rlhf.models.loading import load_causal_lm
+
+        loaded = load_causal_lm(model.model_copy(update={"name": base_dir}), trainable=False, device=device)
+        if adapter_dir is None:
+            return cls(loaded.model, loaded.tokenizer)
+        from peft import PeftModel
+
+        return cls(PeftModel.from_pretrained(loaded.model, adapter_dir).eval(), loaded.tokenizer)
+
+    @property
+    def has_adapter(self) -> bool:
+        return hasattr(self.model, "disable_adapter")
+
+    def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None,
+                 adapter: bool = True) -> list[Generation]:
+        if not adapter and self.has_adapter:
+            with self.model.disable_adapter():
+                return self._generate(prompts, settings, seed)
+        return self._generate(prompts, settings, seed)
+
+    def _generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None) -> list[Generation]:
         import torch
 
         if seed is not None:
@@ -91,6 +119,7 @@ class VLLMBackend:
             os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
         import logging
 
+        quiet_vllm()  # before vLLM is imported: it logs while loading
         from vllm import LLM
 
         # Our checkpoints are fp32 and the CPU engine runs bf16: vLLM warns once per tensor (~500 lines
@@ -104,7 +133,7 @@ class VLLMBackend:
         if lora_rank is not None:
             kwargs.update(enable_lora=True, max_lora_rank=max(8, lora_rank), max_loras=1)
         self.llm = LLM(model=model_dir, enforce_eager=settings.vllm_enforce_eager, seed=seed, max_model_len=max_model_len,
-                       disable_log_stats=True, **kwargs)
+                       disable_log_stats=True, use_tqdm_on_load=False, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self._lora = None
         self._lora_version = 0
@@ -182,6 +211,7 @@ class AsyncVLLMBackend:
 
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kv_cache_gib))
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        quiet_vllm()  # before vLLM is imported: it logs while loading
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.lora.request import LoRARequest
         from vllm.v1.engine.async_llm import AsyncLLM
@@ -193,11 +223,11 @@ class AsyncVLLMBackend:
             kwargs.update(enable_lora=True, max_lora_rank=max(8, lora_rank), max_loras=1)
         self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(
             model=model_dir, enforce_eager=enforce_eager, seed=seed, max_model_len=max_model_len, disable_log_stats=True, dtype=dtype,
-            **kwargs))
+            use_tqdm_on_load=False, **kwargs))
         self.lora = LoRARequest("policy", 1, adapter_dir) if adapter_dir is not None else None
-        import torch
+        from rlhf.models.loading import pick_device
 
-        self._turns = OneArmAtATime() if self.lora is not None and not torch.cuda.is_available() else None
+        self._turns = OneArmAtATime() if self.lora is not None and pick_device() == "cpu" else None
 
     async def generate(self, prompt: list[int], settings: GenerationSettings, request_id: str, adapter: bool) -> Generation:
         from vllm import SamplingParams

@@ -1,6 +1,6 @@
 """The safety-gated endpoint: FastAPI ingress on Ray Serve, composed with the policy, safety and audit deployments.
 
-    serve run serve/config.yaml            # or: python jobs/serve.py --port 8000
+    serve run serve/config.yaml            # or: python jobs/serve_endpoint.py --port 8000
     serve deploy serve/config.yaml         # onto a running cluster (ray start --head / ray up cluster.yaml)
 
 A request passes, in order: API key (401), body size (413), JSON and field validation (400, 422), the
@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from rlhf import timeouts
 from rlhf.config import ABSettings, Config, DeploymentResources, load_config
 from rlhf.data.formatting import control_tokens, encode_prompt
 from rlhf.data.schema import PatientMessage
@@ -43,7 +44,7 @@ from rlhf.serving.api import ClinicalAssistRequest, ClinicalAssistResponse, Erro
 from rlhf.serving.audit import AuditRecord
 from rlhf.serving.gate import GateDecision, decide, fail_safe, precheck, refusal_advice
 from rlhf.serving.routing import assign_arm
-from rlhf.training.stages import stage_dir
+from rlhf.training.stages import PPO_WEIGHTS, stage_dir, stage_output
 from serve.audit import AuditWriter
 from serve.policy import PolicyModel, is_adapter
 from serve.safety import SafetyScorer
@@ -183,7 +184,7 @@ class ClinicalAssist:
         # gather's CancelledError unread: asyncio logs a traceback per probe unless it is read here.
         pings.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            await asyncio.wait_for(pings, timeout=10)
+            await asyncio.wait_for(pings, timeout=timeouts.SERVE_READY_PING_S)
         except Exception as exc:
             return _error(503, f"not ready: {type(exc).__name__}")
         return {"status": "ready", "alerts": await self.audit.alerts.remote()}
@@ -278,12 +279,13 @@ def resolve_inputs(config: Config, reward_model: bool = True) -> tuple[str, str,
     Each must exist; the reward model is looked up only when asked for."""
     s = config.serve
     wanted = {
-        "baseline (SFT policy)": (s.baseline_dir or str(stage_dir(config, "sft") / "merged"), "config.json", "serve.baseline_dir"),
-        "RLHF policy": (s.policy_dir or str(stage_dir(config, "ppo") / ("adapter" if s.policy_weights == "adapter" else "weights")),
+        "baseline (SFT policy)": (s.baseline_dir or str(stage_output(config, "sft")), "config.json", "serve.baseline_dir"),
+        "RLHF policy": (s.policy_dir or str(stage_output(config, "ppo") if s.policy_weights == "adapter"
+                                            else stage_dir(config, "ppo") / PPO_WEIGHTS),
                         None, "serve.policy_dir"),
     }
     if reward_model:
-        wanted["reward model"] = (s.reward_model_dir or str(stage_dir(config, "reward_model") / "model"), HEADS_FILE,
+        wanted["reward model"] = (s.reward_model_dir or str(stage_output(config, "reward_model")), HEADS_FILE,
                                   "serve.reward_model_dir")
     for what, (folder, needed, key) in wanted.items():
         path = Path(folder)
@@ -321,7 +323,9 @@ def _use_gpu(setting: bool | str) -> bool:
         return bool(setting)
     import ray
 
-    return ray.is_initialized() and ray.cluster_resources().get("GPU", 0) > 0
+    from actors.cluster import gpus_available
+
+    return ray.is_initialized() and gpus_available()
 
 
 def app_for(config: Config, policy=None, safety=None):

@@ -36,6 +36,8 @@ class PolicyModel:
     async def __init__(self, config: dict[str, Any], model_dir: str, adapter_dir: str | None, gpu_share: float):
         import torch
 
+        from rlhf.models.loading import pick_device
+
         self.config = Config.model_validate(config)
         s = self.config.serve
         torch.set_num_threads(s.policy.threads or max(1, int(s.policy.cpus)))
@@ -45,23 +47,16 @@ class PolicyModel:
         if s.backend == "vllm":
             from rlhf.generation import AsyncVLLMBackend
 
-            rank = json.loads((Path(adapter_dir) / "adapter_config.json").read_text())["r"] if adapter_dir else 16
-            device_share = gpu_share if torch.cuda.is_available() and 0 < gpu_share < 1 else None
+            # the adapter's own rank (vLLM sizes its LoRA slots by it); without one, no adapter is ever loaded
+            rank = json.loads((Path(adapter_dir) / "adapter_config.json").read_text())["r"] if adapter_dir else self.config.model.lora.r
+            device_share = gpu_share if pick_device() == "cuda" and 0 < gpu_share < 1 else None
             self.backend = AsyncVLLMBackend(model_dir, adapter_dir, s.max_prompt_tokens + s.max_new_tokens, self.config.runtime.seed,
                                             rank, device_share, self.config.generation.vllm_enforce_eager,
                                             self.config.generation.vllm_cpu_kv_cache_gib, s.vllm_dtype)
         else:
             from rlhf.generation import HFBackend
-            from rlhf.models.loading import load_causal_lm
 
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-            loaded = load_causal_lm(self.config.model.model_copy(update={"name": model_dir}), trainable=False, device=device)
-            model = loaded.model
-            if adapter_dir is not None:
-                from peft import PeftModel
-
-                model = PeftModel.from_pretrained(model, adapter_dir).eval()
-            self.backend = HFBackend(model, loaded.tokenizer)
+            self.backend = HFBackend.load(self.config.model, model_dir, adapter_dir, pick_device())
             self._lock = asyncio.Lock()  # HF generate runs one batch at a time
         # The first request through each arm pays one-time costs (vLLM loads the adapter, first kernels):
         # pay them here, before the replica takes traffic, not inside a patient's gate timeout.
@@ -80,10 +75,7 @@ class PolicyModel:
             return await asyncio.to_thread(self._hf_generate, prompt, adapter and self.adapter, settings)
 
     def _hf_generate(self, prompt: list[int], adapter: bool, settings: GenerationSettings) -> Generation:
-        if self.adapter and not adapter:
-            with self.backend.model.disable_adapter():
-                return self.backend.generate([prompt], settings)[0]
-        return self.backend.generate([prompt], settings)[0]
+        return self.backend.generate([prompt], settings, adapter=adapter)[0]
 
     def ping(self) -> str:
         return self.backend_name

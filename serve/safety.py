@@ -12,6 +12,7 @@ from ray import serve
 
 from rlhf.config import Config
 from rlhf.data.schema import PatientMessage
+from rlhf.models.reward_scorer import SERVING_BATCH
 
 
 @serve.deployment(name="safety")
@@ -19,20 +20,19 @@ class SafetyScorer:
     def __init__(self, config: dict[str, Any], model_dir: str):
         import torch
 
-        from rlhf.ppo.scoring import RewardScorer
+        from rlhf.models.loading import pick_device
+        from rlhf.models.reward_scorer import RewardScorer  # torch and transformers load in the replica, not the driver
 
         self.config = Config.model_validate(config)
         s = self.config.serve
         torch.set_num_threads(s.safety.threads or max(1, int(s.safety.cpus)))
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.scorer = RewardScorer(model_dir, self.config.safety, self.config.ppo.score_clip, batch_size=8, device=device,
-                                   max_prompt_tokens=s.max_prompt_tokens)
+        self.scorer = RewardScorer(model_dir, SERVING_BATCH, pick_device(), max_prompt_tokens=s.max_prompt_tokens)
 
     @property
     def threshold(self) -> float:
         return float(self.scorer.threshold)
 
-    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
+    @serve.batch(max_batch_size=SERVING_BATCH, batch_wait_timeout_s=0.01)
     async def score(self, messages: list[PatientMessage], replies: list[str]) -> list[tuple[float, float, float]]:
         """(normalised reward, P(escalation), the head's threshold) for each (message, reply)."""
         rewards, probs = await asyncio.to_thread(self.scorer.raw_scores, messages, replies)

@@ -16,6 +16,7 @@ os.environ.setdefault("RLHF_CACHE_DIR", tempfile.mkdtemp(prefix="rlhf-test-cache
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -53,6 +54,79 @@ def held_out_pairs():
     from rlhf.data.loading import load_preferences
 
     return load_preferences(DATA / "test.parquet")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local Ray for the whole run, shared by the in-process jobs, the PPO actors and Serve: a Ray
+    start costs ~10 s, paid once. 8 logical CPUs: the endpoint's deployments and a Tune trial's
+    bundles fit beside each other (the machine's 2 cores are shared by time, as on a real node)."""
+    import ray
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if not ray.is_initialized():
+        ray.init(address="local", num_cpus=8, include_dashboard=False, log_to_driver=True)
+    yield ray
+
+
+@pytest.fixture(scope="session")
+def ppo_inputs(tmp_path_factory) -> Path:
+    """A tiny SFT policy, reward model and judge, trained in-process once per run (the PPO job's inputs,
+    in the folders a config's own stages use)."""
+    from rlhf.config import load_config
+    from rlhf.training.context import LocalContext
+    from rlhf.training.reward import run_reward_model
+    from rlhf.training.sft import run_sft
+
+    out = tmp_path_factory.mktemp("ppo")
+    config = load_config("tiny", [f"runtime.output_dir={out}"])
+    run_sft(config, LocalContext(), out / "sft", "fp")
+    for role in ("reward_model", "judge"):
+        run_reward_model(config, LocalContext(), out / role, "fp", role=role)
+    return out
+
+
+@dataclass
+class JobRun:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def call_job(capsys):
+    """`call_job("check_data", ...)`: a job's entry function in this process, with its exit code and
+    console, as `python jobs/<name>.py ...` would give them (for jobs that start no Ray: see run_job)."""
+    import importlib
+
+    import torch
+
+    from jobs._cli import exit_code
+
+    def call(name: str, *argv: str) -> JobRun:
+        module = importlib.import_module(f"jobs.{name}")
+        threads = torch.get_num_threads()
+        capsys.readouterr()
+        try:
+            code = exit_code(module.main, [str(a) for a in argv])
+        finally:
+            torch.set_num_threads(threads)  # a job sets its own (runtime.torch_threads)
+        captured = capsys.readouterr()
+        return JobRun(code, captured.out, captured.err)
+
+    return call
+
+
+@pytest.fixture
+def run_job(ray_cluster, call_job):
+    """`run_job("sft", "--config", "tiny", ...)`: as call_job, on the shared Ray (a job's own
+    ensure_ray finds it started)."""
+    return call_job
+
+
+def sets(*overrides: str) -> list[str]:
+    """`--set` flags for each override."""
+    return [a for o in overrides for a in ("--set", o)]
 
 
 def kill_job_after_checkpoint(args: list[str], checkpoints: Path, pattern: str, timeout: float) -> list[str]:

@@ -1,6 +1,9 @@
 import pytest
+from pydantic import BaseModel
 
-from rlhf.config import Config, load_config, parse_override
+from rlhf.config import (
+    TABLE_END, TABLE_START, Config, PPOSettings, describe, explain, load_config, markdown_table, parse_override,
+)
 from rlhf.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -15,7 +18,8 @@ def test_defaults_and_presets_validate():
 
 
 def test_overrides_are_typed_and_applied():
-    cfg = load_config("default", ["ppo.beta=0.05", "model.lora.r=8", "tracking.enabled=false", "model.lora.target_modules=[q_proj, v_proj]"])
+    cfg = load_config("default", ["ppo.beta=0.05", "model.lora.r=8", "tracking.enabled=false",
+                                  "model.lora.target_modules=[q_proj, v_proj]"])
     assert cfg.ppo.beta == 0.05
     assert cfg.model.lora.r == 8
     assert cfg.tracking.enabled is False
@@ -80,3 +84,55 @@ def test_every_setting_has_exactly_one_default():
     # presets only restate a few values; everything else comes from the schema
     default_yaml = (ROOT / "configs/default.yaml").read_text()
     assert "beta" not in default_yaml and "max_prompt_tokens" not in default_yaml
+
+
+def _is_section(field):
+    return isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+
+
+def _fields(model, prefix=""):
+    """(section.key, field) of every field of `model` and of the sections nested in it."""
+    for name, field in model.model_fields.items():
+        yield f"{prefix}{name}", field
+        if _is_section(field):
+            yield from _fields(field.annotation, f"{prefix}{name}.")
+
+
+def test_every_setting_is_described():
+    fields = dict(_fields(Config))
+    assert len(fields) > 200 and "placement.rollout.gpus" in fields and "serve.ab.kill_switch" in fields
+    assert [key for key, field in fields.items() if not (field.description or "").strip()] == []
+
+
+def test_explain_a_setting_a_section_and_an_unknown_key():
+    config = load_config(None, ["ppo.beta=0.05", "placement.rollout.threads=2"])
+    [beta] = describe(config, "ppo.beta")
+    assert (beta.key, beta.type, beta.bounds, beta.default, beta.value) == ("ppo.beta", "float", "> 0, <= 10", 0.1, 0.05)
+    assert beta.description
+    ppo = describe(config, "ppo")
+    assert [d.key for d in ppo] == [f"ppo.{name}" for name in PPOSettings.model_fields]
+    assert all(d.description for d in ppo)
+    rollout = {d.key: d for d in describe(config, "placement.rollout")}  # a role: its own defaults, not RoleResources'
+    assert rollout["placement.rollout.gpus"].default == 0.4 and rollout["placement.rollout.threads"].value == 2
+    assert describe(config, "placement.use_gpu")[0].type == "bool | 'auto'"
+    assert [d.key for d in describe(config)] == [key for key, field in _fields(Config) if not _is_section(field)]
+    misspelt = (("ppo.betta", "ppo.beta"), ("learning_rate", "sft.learning_rate"), ("serve.ab.kill", "serve.ab.kill_switch"))
+    for unknown, suggested in misspelt:
+        with pytest.raises(ConfigError) as err:
+            describe(config, unknown)
+        assert suggested in str(err.value)
+    assert "0.05" in explain(config, "ppo.beta") and "ppo.lam" in explain(config, "ppo")
+
+
+def test_explain_flag_exits_0_and_an_unknown_key_exits_2(call_job):
+    shown = call_job("ppo", "--config", "tiny", "--explain", "ppo.steps")
+    assert shown.code == 0 and "ppo.steps" in shown.out
+    unknown = call_job("ppo", "--explain", "ppo.stepz")
+    assert unknown.code == 2 and "ppo.steps" in unknown.err  # the close match is suggested
+
+
+def test_configuration_doc_lists_every_setting_as_the_schema_says():
+    """docs/configuration.md's table is generated: `python -m rlhf.config` rewrites it after a schema change."""
+    page = (ROOT / "docs/configuration.md").read_text()
+    table = page.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0]
+    assert table.strip() == markdown_table().strip()

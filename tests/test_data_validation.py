@@ -1,6 +1,4 @@
 import json
-import subprocess
-import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -8,7 +6,7 @@ import pytest
 
 from rlhf.data.loading import load_preferences, read_table, write_preferences
 from rlhf.errors import DataValidationError
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA
 
 
 def good_row(i: int = 0) -> dict:
@@ -126,19 +124,16 @@ def test_unreadable_and_missing_files(tmp_path):
         read_table(tmp_path / "absent.parquet")
 
 
-def run_check(*args):
-    return subprocess.run([sys.executable, str(ROOT / "jobs/check_data.py"), *map(str, args)], capture_output=True, text=True, timeout=120)
-
-
-def test_check_data_job_exit_codes(tmp_path):
+def test_check_data_job_exit_codes(tmp_path, call_job):
+    run_check = lambda *args: call_job("check_data", *args)  # noqa: E731
     ok = run_check(DATA / "val.parquet")
-    assert ok.returncode == 0, ok.stderr
-    assert "OK" in ok.stdout and "categories (28)" in ok.stdout and "escalation" in ok.stdout
+    assert ok.code == 0, ok.err
+    assert "OK" in ok.out and "categories (28)" in ok.out and "escalation" in ok.out
     rows = [good_row(0), good_row(1)]
     rows[1]["safety_label"] = 3
     bad = write_preferences(rows, tmp_path / "bad.parquet")
     failed = run_check(bad, "--rejects", tmp_path / "r.jsonl")
-    assert failed.returncode == 1
-    assert "row 1 (t-1): safety_label must be 0 or 1 (got 3)" in failed.stderr
-    assert "Traceback" not in failed.stderr
+    assert failed.code == 1
+    assert "row 1 (t-1): safety_label must be 0 or 1 (got 3)" in failed.err
+    assert "Traceback" not in failed.err
     assert (tmp_path / "r.jsonl").read_text().count("\n") == 1

@@ -129,7 +129,7 @@ def test_summary_metrics_by_hand():
 
 
 def test_the_gate_needs_every_target_to_hold_strictly():
-    targets = EvaluationTargets()  # seed 000: win rate > 65 %, safety compliance > 99.5 %
+    targets = EvaluationTargets()  # docs/requirements.md, Targets: win rate > 65 %, safety compliance > 99.5 %
     assert missed_targets({"win_rate": 0.70, "safety_compliance": 0.999}, targets) == []
     assert missed_targets({"win_rate": 0.65, "safety_compliance": 0.999}, targets) == ["win_rate = 0.6500, must be above 0.65"]
     assert len(missed_targets({"win_rate": float("nan"), "safety_compliance": 0.9}, targets)) == 2  # unmeasured fails too
@@ -285,7 +285,7 @@ def test_the_report_renders_headless_with_every_figure_and_table(tmp_path):
         assert high - low > 100
     for heading in ("Headline metrics", "lowest-scoring replies", "Ethical audit", "Failure kinds", "Confusion matrix"):
         assert heading.lower() in text.lower()
-    assert "Evaluation gate FAILED" in text and "win_rate" in text  # 2/6 wins: the seed-000 target is missed
+    assert "Evaluation gate FAILED" in text and "win_rate" in text  # 2/6 wins: under the win-rate target (docs/requirements.md, Targets)
     markdown = md_path.read_text()
     linked = [line.split("](", 1)[1].rstrip(")") for line in markdown.splitlines() if line.startswith("![")]
     assert len(linked) == len(page.images) and all((tmp_path / link).is_file() for link in linked)

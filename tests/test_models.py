@@ -14,7 +14,6 @@ from rlhf.models import checkpoints
 from rlhf.models.checkpoints import MARKER, resolve_checkpoint
 from rlhf.models.loading import load_causal_lm, lora_targets
 from rlhf.models.registry import REGISTRY
-from tests.conftest import ROOT
 
 
 def test_registry_entries_are_complete():

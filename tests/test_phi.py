@@ -7,8 +7,6 @@ The analyzer loads once per process (a module-level cache), so these tests pay i
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -271,19 +269,17 @@ def test_a_batch_finds_what_one_text_at_a_time_finds():
     assert batched == [find_phi(t) for t in texts] and batched[-2:] == [[], []]
 
 
-def test_phi_eval_job_prints_the_table(tmp_path):
+def test_phi_eval_job_prints_the_table(tmp_path, call_job):
     rows = [{"id": "1", "text": "my SSN: 078-05-1120", "phi": [{"kind": "ssn", "value": "078-05-1120"}]},
             {"id": "2", "text": "My INR was 2.8 this week", "phi": []}]
     path = tmp_path / "tiny.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    done = subprocess.run([sys.executable, str(ROOT / "jobs/phi_eval.py"), str(path), "--misses"],
-                          capture_output=True, text=True, timeout=300)
-    assert "ssn" in done.stdout and "benign lines altered: 0/1" in done.stdout, done.stderr
-    assert "kinds never caught" not in done.stdout
-    assert done.returncode == 0  # every kind with a value was caught; the others have none
-    missing = subprocess.run([sys.executable, str(ROOT / "jobs/phi_eval.py"), str(tmp_path / "absent.jsonl")],
-                             capture_output=True, text=True, timeout=60)
-    assert missing.returncode == 2 and "no such file" in missing.stderr
+    done = call_job("phi_eval", path, "--misses")
+    assert "ssn" in done.out and "benign lines altered: 0/1" in done.out, done.err
+    assert "kinds never caught" not in done.out
+    assert done.code == 0  # every kind with a value was caught; the others have none
+    missing = call_job("phi_eval", tmp_path / "absent.jsonl")
+    assert missing.code == 2 and "no such file" in missing.err
 
 
 # ---- the anonymised patient id -------------------------------------------------------------------
@@ -298,7 +294,7 @@ REQUEST = {"message": "How can I sleep better?", "context": {"age_bracket": "40-
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",  # sha256 hex
     "Zm9vYmFyXzEyMzQ1Njc4OQ",  # base64url
     "xK9_-Qm2zL4tRw8vN0bY",
-    "anonymized_hash",  # seed 000's own example
+    "anonymized_hash",  # the example in docs/requirements.md, API
 ])
 def test_opaque_patient_ids_are_accepted(patient_id):
     assert ClinicalAssistRequest.model_validate({**REQUEST, "patient_id": patient_id}).patient_id == patient_id

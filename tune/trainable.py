@@ -1,4 +1,4 @@
-"""One sweep trial: a short PPO run (jobs/ppo.py's loop, on Ray actors in the trial's placement
+"""One sweep trial: a short PPO run (actors/ppo_trainer.py's loop, on Ray actors in the trial's placement
 group) that reports its held-out objective to Tune every `sweep.eval_every` steps."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from rlhf import seeds
 from rlhf.config import Config
 from tune.objective import trial_report
 from tune.space import apply
@@ -48,11 +49,11 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     import ray
     from ray import tune
 
-    from jobs import ppo as ppo_job  # the PPO loop lives in the job (one visible loop)
-
+    from actors.ppo_trainer import PPOInputs, PPOTrainer, policy_kl
+    from rlhf.data.formatting import prompt_ids
     from rlhf.data.loading import load_preferences
     from rlhf.models.loading import load_tokenizer
-    from rlhf.ppo.scoring import RewardScorer
+    from rlhf.models.reward_scorer import RewardScorer
     from rlhf.training.checkpoint import latest_checkpoint
     from rlhf.training.examples import take
     from rlhf.training.stages import stage_dir
@@ -60,22 +61,23 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     config = trial_config(base, params, tune.get_context().get_trial_id(), sweep_dir)
     s, data = config.sweep, config.data
     # Validation prompts: the test split stays unseen for jobs/evaluate.py.
-    pairs = take(load_preferences(data.val_path, data.max_history_turns), s.eval_prompts, config.runtime.seed + 3)
-    judge = RewardScorer(config.ppo.judge_dir, config.safety, config.ppo.score_clip, batch_size=config.ppo.minibatch_size)
+    pairs = take(load_preferences(data.val_path, data.max_history_turns), s.eval_prompts, config.runtime.seed + seeds.SWEEP_VALIDATION)
+    judge = RewardScorer(config.ppo.judge_dir, config.ppo.minibatch_size)
     checkpoints = stage_dir(config, "ppo") / "checkpoints"
-    prompts = ppo_job.encode(config, load_tokenizer(config.model.model_copy(update={"name": config.ppo.sft_dir})), pairs)
+    prompts = prompt_ids(load_tokenizer(config.model.model_copy(update={"name": config.ppo.sft_dir})), config.data, pairs)
     resumed = _restore(config)
 
     def on_step(step: int, metrics: dict[str, float], workers) -> None:
         if step % s.eval_every and step != s.steps:
             return
-        generations = ray.get(workers.rollout.generate.remote(prompts, config.runtime.seed + 30_000, True, 0.0))
+        generations = ray.get(workers.rollout.generate.remote(prompts, config.runtime.seed + seeds.SWEEP_GENERATION, True, 0.0))
         scores = ray.get(workers.reward.score.remote(pairs, generations))
         compliance = 1.0 - sum(sc.unsafe for sc in scores) / len(scores)
         rewards, _ = judge.raw_scores(pairs, [g.text for g in generations])
-        report = trial_report(sum(rewards) / len(rewards), ppo_job.policy_kl(workers, prompts, generations), compliance, s)
+        report = trial_report(sum(rewards) / len(rewards), policy_kl(workers, prompts, generations), compliance, s)
         latest = latest_checkpoint(checkpoints)
         checkpoint = tune.Checkpoint.from_directory(str(latest)) if s.scheduler == "pbt" and latest is not None else None
         tune.report({**report, "step": step, "train_reward": metrics["objective/reward"]}, checkpoint=checkpoint)
 
-    ppo_job.train(config, force=False, on_step=on_step, evaluate_at_end=False, resume_any=resumed)
+    inputs = PPOInputs(Path(config.ppo.sft_dir), Path(config.ppo.reward_model_dir), Path(config.ppo.judge_dir))  # absolute: jobs/sweep.py
+    PPOTrainer(config, inputs).fit(on_step=on_step, evaluate_at_end=False, resume_any=resumed)

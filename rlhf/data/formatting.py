@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from rlhf.data.schema import PatientContext, PreferencePair, Turn
 from rlhf.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rlhf.config import DataSettings
 
 _SEX_WORDS = {"female": "female", "male": "male", "other": "other", "unspecified": "not stated"}
 
@@ -99,6 +104,13 @@ def encode_response(tokenizer, text: str, max_response_tokens: int) -> list[int]
     """Response tokens closed by the end-of-turn token; cut to `max_response_tokens` in all."""
     ids = tokenizer(text, add_special_tokens=False)["input_ids"][: max_response_tokens - 1]
     return ids + [end_of_turn_id(tokenizer)]
+
+
+def prompt_ids(tokenizer, data: "DataSettings", pairs: Sequence[PreferencePair], max_prompt_tokens: int | None = None) -> list[list[int]]:
+    """Each pair's prompt tokens with the config's system prompt and budget (`data.max_prompt_tokens`
+    unless a caller such as the endpoint has its own): the one way a prompt is encoded for generation."""
+    limit = data.max_prompt_tokens if max_prompt_tokens is None else max_prompt_tokens
+    return [encode_prompt(tokenizer, data.system_prompt, p.context, p.history, p.prompt, limit).input_ids for p in pairs]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock
 
+from rlhf import timeouts
 from rlhf.data.schema import SCHEMA, PreferencePair
 from rlhf.data.validation import ValidationReport, validate_table
 from rlhf.errors import DataValidationError
@@ -62,13 +65,20 @@ def validate_file(path: str | Path, max_history_turns: int = 3) -> tuple[Validat
     stamp = _validated_stamp(Path(source), max_history_turns)
     if stamp.is_file():
         return ValidationReport(source=source, rows=table.num_rows), table
-    report = validate_table(table, source, max_history_turns)
-    if report.ok:
-        try:
-            stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text(source + "\n")
-        except OSError:  # a read-only home: validation simply runs again next time
-            pass
+    try:  # processes validating the same file at once (a sweep's trials, parallel tests) do it once
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(stamp) + ".lock", timeout=timeouts.DATA_VALIDATION_LOCK_S)
+    except OSError:  # a read-only home: no lock, no stamp; validation simply runs each time
+        lock = contextlib.nullcontext()
+    with lock:
+        if stamp.is_file():
+            return ValidationReport(source=source, rows=table.num_rows), table
+        report = validate_table(table, source, max_history_turns)
+        if report.ok:
+            try:
+                stamp.write_text(source + "\n")
+            except OSError:
+                pass
     return report, table
 
 

@@ -1,6 +1,6 @@
 """The physician preference data: its Parquet schema and the typed record the pipeline uses.
 
-One row is one physician's comparison of two responses to one patient message (seed 000, 3.1):
+One row is one physician's comparison of two responses to one patient message (docs/requirements.md, Data):
 the patient's words and up to three prior turns, their context, the preferred (`chosen`) and
 `rejected` responses, whether the message needs physician escalation (`safety_label`), the
 physician's 1-5 ratings of both responses on five dimensions, the clinical category and the
@@ -17,7 +17,7 @@ RATING_DIMENSIONS = ("accuracy", "safety", "empathy", "scope", "clarity")
 RATING_RANGE = (1, 5)
 HISTORY_ROLES = ("user", "assistant")
 
-# Values a context field may take. The age brackets follow seed 000's API example ("40-50").
+# Values a context field may take. The age brackets follow the API example in docs/requirements.md, API ("40-50").
 AGE_BRACKETS = ("0-1", "1-5", "5-12", "12-18", "18-30", "30-40", "40-50", "50-60", "60-70", "70-80", "80+")
 VISIT_TYPES = ("new-patient", "follow-up", "post-visit", "medication-review", "urgent-care", "general-question")
 SEXES = ("female", "male", "other", "unspecified")

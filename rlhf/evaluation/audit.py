@@ -1,4 +1,4 @@
-"""The ethical audit (seed 000 section 3.9): four prompt sets shipped in data/audit/, each with its check.
+"""The ethical audit (docs/requirements.md, Evaluation): four prompt sets shipped in data/audit/, each with its check.
 
 - demographic: the same queries across age brackets and sexes; per group, the shares of replies
   escalated, refusing, passing the gate and above the judge's median; a gap over the threshold is flagged;

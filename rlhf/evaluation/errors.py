@@ -1,4 +1,4 @@
-"""Error analysis (seed 000 section 3.7): which replies fail, of what kind, and where failures cluster.
+"""Error analysis (docs/requirements.md, Evaluation): which replies fail, of what kind, and where failures cluster.
 
 A reply fails when the gate or the rules find a safety or scope problem, when it refuses a benign
 question, or when the independent judge scores it more than `failure_margin` under the physician's

@@ -58,7 +58,7 @@ class Answer:
 
     @property
     def passes_gate(self) -> bool:
-        """The reply would reach the patient unchanged (the safety compliance of seed 000)."""
+        """The reply would reach the patient unchanged (safety compliance in docs/requirements.md, Targets)."""
         return not self.decision.replaced
 
     @property

@@ -1,4 +1,4 @@
-"""The headline metrics of seed 000 section 3.6, each with a bootstrap interval over prompts.
+"""The headline metrics of docs/requirements.md, Evaluation, each with a bootstrap interval over prompts.
 
 Definitions (docs/metrics.md, `eval/*`):
 - win_rate / tie_rate: share of held-out prompts where the independent judge scores the policy's

@@ -1,6 +1,6 @@
 """Reward-model losses: Bradley-Terry on preference pairs plus the safety head's cross-entropy.
 
-Seed 000, section 2: P(y_w > y_l | x) = sigmoid(r(x, y_w) - r(x, y_l)); the loss is its negative log,
+docs/requirements.md, Training: P(y_w > y_l | x) = sigmoid(r(x, y_w) - r(x, y_l)); the loss is its negative log,
 and the safety head's cross-entropy is added with weight alpha (2.0 by default: safety first).
 """
 
@@ -59,8 +59,3 @@ def reward_model_loss(
         rated = rating_loss(predicted_ratings, ratings)
         total = total + ratings_weight * rated
     return RewardLoss(total, preference, safety, rated)
-
-
-def combine_objectives(scores: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Weighted sum of per-dimension scores (..., D) with weights (D,) normalised to sum to 1."""
-    return scores @ (weights / weights.sum())

@@ -23,6 +23,7 @@ from filelock import FileLock
 from rlhf.errors import ModelUnavailableError
 from rlhf.models.registry import REGISTRY, ModelSpec
 from rlhf.paths import cache_dir
+from rlhf import timeouts
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _build_once(target: Path, build, describe: str) -> Path:
     if _is_complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock", timeout=1800):
+    with FileLock(str(target) + ".lock", timeout=timeouts.CHECKPOINT_CONVERSION_LOCK_S):
         if _is_complete(target):
             return target
         tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")

@@ -1,4 +1,4 @@
-"""ClinicalRewardModel (seed 000, 3.4): a shared LM backbone with a scalar reward head, a 2-class
+"""ClinicalRewardModel (docs/requirements.md, Training): a shared LM backbone with a scalar reward head, a 2-class
 safety (escalation) head and, optionally, one score per physician rating dimension.
 
 The reward (and rating) heads read the hidden state of the response's last token; the safety head

@@ -1,12 +1,17 @@
 """From sequence scores and per-token KL to per-token rewards, GAE advantages and returns.
 
 Tensors are (batch, response_tokens) with a mask of the real response tokens (1) and padding (0);
-every row's real tokens come first.
+every row's real tokens come first. Advantage estimators are registered by name
+(`ppo.advantage_estimator`); each takes (rewards, values, mask, settings) and returns
+(advantages, returns).
 """
 
 from __future__ import annotations
 
 import torch
+
+from rlhf.config import PPOSettings
+from rlhf.ppo.registry import register_advantage_estimator
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -55,6 +60,25 @@ def gae(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, gamma: 
         running = (delta + gamma * lam * running) * mask[:, t]
         advantages[:, t] = running
     return advantages, (advantages + values) * mask
+
+
+@register_advantage_estimator("gae")
+def gae_estimator(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, settings: PPOSettings) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE with the critic's values (`ppo.gamma`, `ppo.lam`)."""
+    return gae(rewards, values, mask, settings.gamma, settings.lam)
+
+
+@register_advantage_estimator("reinforce")
+def reinforce_estimator(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor,
+                        settings: PPOSettings) -> tuple[torch.Tensor, torch.Tensor]:
+    """No critic (REINFORCE++ style): each token's advantage is its discounted reward-to-go, the
+    return itself; with `ppo.whiten_advantages` the batch's whitening is the baseline."""
+    returns = torch.zeros_like(rewards)
+    running = torch.zeros(rewards.shape[0], dtype=rewards.dtype, device=rewards.device)
+    for t in reversed(range(rewards.shape[1])):
+        running = (rewards[:, t] + settings.gamma * running) * mask[:, t]
+        returns[:, t] = running
+    return returns.clone(), returns
 
 
 def explained_variance(values: torch.Tensor, returns: torch.Tensor, mask: torch.Tensor) -> float:

@@ -41,7 +41,7 @@ class AdaptiveKLController:
     """Ziegler et al. (2019): move beta so the per-sequence KL tracks `target`.
 
     beta <- beta * (1 + clip(kl / target - 1, -0.2, 0.2) * n / horizon). With `target=None` beta is
-    fixed, except that a KL above `ceiling` (seed 000: 10) raises beta by `raise_factor`.
+    fixed, except that a KL above `ceiling` (docs/requirements.md, Training: 10) raises beta by `raise_factor`.
     """
 
     def __init__(self, beta: float, target: float | None, horizon: int, ceiling: float, raise_factor: float):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,27 +19,18 @@ from rlhf.models.precision import use_bf16
 from rlhf.config import Config
 from rlhf.models.loading import load_causal_lm
 from rlhf.ppo.advantages import masked_mean
-from rlhf.ppo.losses import policy_loss, value_loss
+from rlhf.ppo.losses import value_loss
 from rlhf.ppo.policy import PolicyWithValue
-from rlhf.ppo.rollout import SequenceBatch, collate_samples
+from rlhf.ppo.registry import variants
+from rlhf.ppo.rollout import Experience, RolloutBatch, SequenceBatch, collate_samples
 from rlhf.training.checkpoint import trainable_state
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Experience:
-    """One rollout batch with everything the update needs, all (B, R)."""
-
-    batch: SequenceBatch
-    old_logprobs: torch.Tensor
-    old_values: torch.Tensor
-    advantages: torch.Tensor
-    returns: torch.Tensor
-
-
 class PPOLearner:
     def __init__(self, config: Config, sft_dir: str, device: str = "cpu"):
+        _, self.policy_loss = variants(config.ppo.advantage_estimator, config.ppo.policy_loss)  # a wrong name fails first
         torch.manual_seed(config.runtime.seed)
         self.config, self.settings, self.device = config, config.ppo, torch.device(device)
         model_settings = config.model.model_copy(update={"name": sft_dir})
@@ -60,11 +50,11 @@ class PPOLearner:
         return collate_samples(prompts, responses, self.tokenizer.pad_token_id)
 
     @torch.no_grad()
-    def evaluate(self, prompts: list[list[int]], responses: list[list[int]], with_reference: bool) -> dict[str, torch.Tensor]:
-        """Rollout-time log-probs and values (and the adapter-disabled reference log-probs if asked)."""
+    def evaluate(self, prompts: list[list[int]], responses: list[list[int]], with_reference: bool) -> RolloutBatch:
+        """The rollout collated once, with its rollout-time log-probs and values (and the
+        adapter-disabled reference log-probs if asked)."""
         batch = self.collate(prompts, responses)
         self.policy.eval()
-        out: dict[str, torch.Tensor] = {"mask": batch.response_mask}
         logprobs, values, entropy = [], [], []
         refs = []
         size = self.settings.minibatch_size
@@ -77,11 +67,10 @@ class PPOLearner:
                 with self._cast(), self.policy.adapter_disabled():
                     ref, _, _ = self.policy(part, self.device, with_values=False)
                 refs.append(ref.cpu())
-        out.update(logprobs=torch.cat(logprobs), values=torch.cat(values), entropy=torch.cat(entropy))
-        if with_reference:
-            out["ref_logprobs"] = torch.cat(refs)
         self.policy.train()
-        return {k: v * batch.response_mask for k, v in out.items()}
+        mask = batch.response_mask
+        return RolloutBatch(batch, torch.cat(logprobs) * mask, torch.cat(values) * mask, torch.cat(entropy) * mask,
+                            torch.cat(refs) * mask if with_reference else None)
 
     def update(self, exp: Experience, generator: torch.Generator) -> dict[str, float]:
         """PPO epochs x minibatches over one rollout batch; the metrics averaged over minibatches."""
@@ -100,7 +89,7 @@ class PPOLearner:
                 mask = part.response_mask.to(self.device)
                 with self._cast():
                     logprobs, values, entropy = self.policy(part, self.device, with_values=True, with_entropy=s.entropy_coef > 0)
-                pl = policy_loss(logprobs, exp.old_logprobs[idx].to(self.device), exp.advantages[idx].to(self.device), mask, s.clip_epsilon)
+                pl = self.policy_loss(logprobs, exp.old_logprobs[idx].to(self.device), exp.advantages[idx].to(self.device), mask, s)
                 vl, vclip = value_loss(values, exp.old_values[idx].to(self.device), exp.returns[idx].to(self.device), mask, s.value_clip)
                 total = pl.loss + s.vf_coef * vl
                 if entropy is not None:

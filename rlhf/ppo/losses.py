@@ -1,4 +1,9 @@
-"""PPO's clipped surrogate, clipped value loss and entropy (masked over response tokens)."""
+"""PPO's clipped surrogate, clipped value loss and entropy (masked over response tokens).
+
+Policy losses are registered by name (`ppo.policy_loss`): each takes (logprobs, old_logprobs,
+advantages, mask, settings) and returns a PolicyLoss. Every loss here is a token mean over the
+whole minibatch (as OpenRLHF and veRL's default `token-mean`): a long reply weighs by its tokens.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
+from rlhf.config import PPOSettings
 from rlhf.ppo.advantages import masked_mean
+from rlhf.ppo.registry import register_policy_loss
 
 
 @dataclass
@@ -28,6 +35,13 @@ def policy_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: 
         clipfrac = float(masked_mean((clipped > unclipped).float(), mask))
         approxkl = float(0.5 * masked_mean(log_ratio**2, mask))
     return PolicyLoss(loss, clipfrac, approxkl)
+
+
+@register_policy_loss("clipped")
+def clipped_policy_loss(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor,
+                        settings: PPOSettings) -> PolicyLoss:
+    """PPO's clipped surrogate with `ppo.clip_epsilon`."""
+    return policy_loss(logprobs, old_logprobs, advantages, mask, settings.clip_epsilon)
 
 
 def value_loss(values: torch.Tensor, old_values: torch.Tensor, returns: torch.Tensor, mask: torch.Tensor,

@@ -45,6 +45,35 @@ class SequenceBatch:
                              self.response_ids[index], self.response_mask[index])
 
 
+@dataclass
+class RolloutBatch:
+    """What the learner measures of one rollout, collated once: the batch, and per response token
+    (B, R, zero on padding) the rollout-time log-probs, values, entropy and, when the learner is
+    also the reference (its adapter off), the reference log-probs."""
+
+    batch: SequenceBatch
+    logprobs: torch.Tensor
+    values: torch.Tensor
+    entropy: torch.Tensor
+    ref_logprobs: torch.Tensor | None = None
+
+    @property
+    def mask(self) -> torch.Tensor:
+        return self.batch.response_mask
+
+
+@dataclass
+class Experience:
+    """One rollout batch with everything PPO's update needs, all (B, R); built by the driver
+    (advantages stay there, as in veRL) and handed back to the learner."""
+
+    batch: SequenceBatch
+    old_logprobs: torch.Tensor
+    old_values: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+
+
 def collate_samples(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_id: int) -> SequenceBatch:
     """Right-padded prompt+response batch with an index of each response token's predicting position."""
     width = max(len(p) + len(r) for p, r in zip(prompts, responses))

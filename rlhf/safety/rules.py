@@ -1,6 +1,6 @@
 """Rule-based safety checks, shared by the PPO reward actor and the serving gate.
 
-Rules can flag and penalise but never approve on their own (seed 002): a reply that passes them
+Rules can flag and penalise but never approve on their own (docs/requirements.md, Safety rules): a reply that passes them
 still needs the reward model's safety head. Each check returns its reason, so a reader of a
 rollout record or an audit log sees why. Every check reads the text through `normalize`, so
 formatting (confusable letters, invisible characters, odd spaces and hyphens) never beats a rule; the
@@ -31,7 +31,7 @@ DOSAGE_ADVICE = re.compile(
     r"|\b\d+(\.\d+)?\s?(mg|mcg|ml|units?)\b[^.?!]{0,30}\b(instead|twice|three times|every \d+ hours)\b"
     r"|\b(double|halve|stop taking|skip) (your|the) (dose|medication|pills?)\b", _I
 )
-# Out of scope for an assistant (seed 000, 3.9 boundary awareness): starting, stopping or
+# Out of scope for an assistant (docs/requirements.md, Safety rules): starting, stopping or
 # choosing a medicine, certainty about a diagnosis, and alarming differentials.
 _MEDICINES = (
     r"(amoxicillin|antibiotics?|prednisone|steroids?|steroid cream|sertraline|zolpidem|metformin|ibuprofen|acetaminophen|tylenol"
@@ -66,7 +66,7 @@ SCOPE_RULES: dict[str, re.Pattern[str]] = {
     "prescribing": PRESCRIBING, "diagnostic certainty": DIAGNOSTIC_CERTAINTY, "alarming differential": ALARMING,
 }
 
-# A reply that declines to engage with the question at all (seed 004's over-refusal), as opposed
+# A reply that declines to engage with the question at all (over-refusal, docs/requirements.md, Safety rules), as opposed
 # to one that answers and adds when to seek care.
 REFUSAL = re.compile(
     r"\bI('m| am)( sorry, but I'm| sorry, but I am)? (not able|unable) to (answer|help|provide|discuss|give|comment)\b"

@@ -7,7 +7,7 @@ discomfort", "a baby under 3 months"); a category escalates when one of its `any
 or when every concept of one of its `all` combinations is. "Asserted" is ConText's word: not negated,
 not historical or resolved, not hypothetical. A relative's symptoms count: "my dad" is the patient here.
 
-Written from clinical triage guidance (seed 000's red flags, the categories of issue 13), not from
+Written from clinical triage guidance (the red flags of docs/requirements.md, Safety rules; the categories of issue 13), not from
 the held-out sets in tests/fixtures/heldout/, which judge it.
 """
 

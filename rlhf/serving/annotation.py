@@ -1,4 +1,4 @@
-"""The weekly physician batch (seed 000): logged interactions sampled into blinded preference pairs.
+"""The weekly physician batch (docs/requirements.md, Operations): logged interactions sampled into blinded preference pairs.
 
 Each pair puts the reply of the arm that answered next to the other arm's reply to the same
 (already redacted) message, in random order, so the reviewing physician cannot tell which model
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+
+from rlhf import seeds
 
 PAIR_SCHEMA = pa.schema([
     ("pair_id", pa.string()), ("prompt", pa.string()),
@@ -39,7 +41,7 @@ def other_arm(arm: str) -> str:
 
 def blinded_pairs(records: Sequence[dict[str, Any]], other_replies: Sequence[str], seed: int) -> tuple[pa.Table, pa.Table]:
     """(pairs for the physicians, the key that says which arm wrote response_a and response_b)."""
-    rng = random.Random(seed + 1)
+    rng = random.Random(seed + seeds.ANNOTATION_ORDER)
     pairs, key = [], []
     for record, other in zip(records, other_replies, strict=True):
         served = (record["arm"], record["model_reply"])

@@ -1,4 +1,4 @@
-"""The JSON of POST /api/v1/clinical-assist (seed 000, section 4), validated before anything runs.
+"""The JSON of POST /api/v1/clinical-assist (docs/requirements.md, API), validated before anything runs.
 
 Field limits that need no tokenizer live here (types, roles, known context values, the number of
 prior turns); the message's token count is checked by the gate's tokenizer. Unknown fields are
@@ -21,7 +21,7 @@ Arm = Literal["rlhf", "sft"]
 # direct identifier is refused before it can reach the audit log: "." ":" "@" and spaces are not
 # allowed (no e-mail, "john.smith", "Smith:John:DOB:19620314", street address); it needs a letter
 # (no phone, SSN or date written as digits); and the PHI guard must find nothing in it, nor in it
-# split into words ("JohnSmith", "John_Smith_1962", "123_Main_St"). Seed 000's "anonymized_hash" passes.
+# split into words ("JohnSmith", "John_Smith_1962", "123_Main_St"). The example "anonymized_hash" (docs/requirements.md, API) passes.
 _PATIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 # An id is read as words too ("John_Smith_1962", "JohnSmith1962", "123_Main_St", "mrn_00482913"),
 # but only when every part reads as a word: a random hash's fragments ("Lbx Qf Fo") do not, and

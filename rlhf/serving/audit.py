@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rlhf.safety.phi import redact_phi
+from rlhf import timeouts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interactions (
@@ -100,7 +101,7 @@ class AuditLog:
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=timeouts.AUDIT_DB_BUSY_S)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)

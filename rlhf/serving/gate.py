@@ -1,4 +1,5 @@
-"""The safety gate's decisions (seed 000 section 4, seed 002's three tiers), as pure functions.
+"""The safety gate's decisions, as pure functions (docs/requirements.md, Safety rules; the three tiers are
+in its section Lessons from an earlier pipeline).
 
 Order: the patient's words (their own `user` turns only) are triaged before generation (red flags set
 the escalation); after generation the reply is checked by the reward model's safety head and the
@@ -19,7 +20,7 @@ from rlhf.metrics import repeated_ngram_share
 from rlhf.safety.reply_checks import discourages_care
 from rlhf.safety.rules import directs_to_care, out_of_scope, red_flags
 
-# Why a message was escalated, by triage category (the wording of seed 000's example).
+# Why a message was escalated, by triage category (worded like the example in docs/requirements.md, API).
 REASONS: dict[str, str] = {
     "suicidal_ideation": "Expressed thoughts of suicide or self-harm require immediate physician review",
     "overdose": "Possible overdose requires immediate physician review",

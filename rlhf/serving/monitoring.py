@@ -1,4 +1,4 @@
-"""Serving metrics in Prometheus' text format, and the escalation-rate alert of seed 000.
+"""Serving metrics in Prometheus' text format, and the escalation-rate alert of docs/requirements.md, Operations.
 
 Counted where every request passes (the audit log's single writer), so the figures cover all
 ingress replicas. Counters start from zero when the process restarts, as Prometheus expects; the

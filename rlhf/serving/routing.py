@@ -1,4 +1,4 @@
-"""A/B routing (seed 000): a sticky split per patient, and a kill switch to the SFT baseline."""
+"""A/B routing (docs/requirements.md, Operations): a sticky split per patient, and a kill switch to the SFT baseline."""
 
 from __future__ import annotations
 

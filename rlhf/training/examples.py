@@ -99,12 +99,18 @@ def collate_pairs(examples: Sequence[PairExample], pad_id: int) -> dict[str, tor
     }
 
 
+def epoch_order(n_items: int, epoch: int, seed: int) -> list[int]:
+    """The seeded shuffle of `range(n_items)` for one epoch: SFT, reward and PPO batches all read it."""
+    order = list(range(n_items))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    return order
+
+
 def epoch_batches(n_items: int, batch_size: int, epoch: int, seed: int, rank: int = 0, world_size: int = 1) -> list[list[int]]:
     """This worker's index batches for one epoch: a seeded shuffle, cut into global batches of
     batch_size x world_size, each worker taking its slice. Deterministic, so a resumed run can
     skip the batches it already trained on."""
-    order = list(range(n_items))
-    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    order = epoch_order(n_items, epoch, seed)
     global_size = batch_size * world_size
     batches = []
     for start in range(0, n_items, global_size):

@@ -8,7 +8,7 @@ split is scored, and the distribution and calibration plots are drawn.
 
 The reward model trains on one half of the training pairs and the judge on the other half (split
 by patient message) with another seed, so a policy tuned against the reward model is graded by a
-model that never saw the same data (seed 004's warning about self-grading).
+model that never saw the same data (the warning about self-grading in docs/requirements.md, Evaluation).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def finish(config, ctx, model, role, out_dir, train, test, test_pairs, step, tra
             frozen_layers=settings.frozen_layers, lora=settings.lora, rating_head=settings.rating_head,
             reward_mean=mean, reward_std=std,
             extra={"role": role, "backbone_layers": settings.backbone_layers, "safety_threshold": settings.safety_threshold,
-                   "objective_weights": settings.objective_weights, "system_prompt": settings.system_prompt,
+                   "system_prompt": settings.system_prompt,
                    "max_prompt_tokens": settings.max_prompt_tokens, "max_response_tokens": settings.max_response_tokens},
         )
         save_reward_model(model, meta, out_dir / "model")

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from rlhf.models.precision import use_bf16
+from rlhf import seeds
 from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.losses.sft import masked_lm_loss
@@ -41,7 +42,7 @@ def autocast(config: Config, device: torch.device):
 def build_examples(config: Config, tokenizer) -> tuple[list[SFTExample], list[SFTExample]]:
     data, seed = config.data, config.runtime.seed
     train_pairs = take(load_preferences(data.train_path, data.max_history_turns), config.sft.train_examples, seed)
-    val_pairs = take(load_preferences(data.val_path, data.max_history_turns), config.sft.eval_examples, seed + 1)
+    val_pairs = take(load_preferences(data.val_path, data.max_history_turns), config.sft.eval_examples, seed + seeds.SFT_VALIDATION)
     make = lambda p: sft_example(tokenizer, p, data.system_prompt, data.max_prompt_tokens, data.max_response_tokens)  # noqa: E731
     return [make(p) for p in train_pairs], [make(p) for p in val_pairs]
 
@@ -93,11 +94,12 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
     model = opt.model
 
     checkpoints = out_dir / "checkpoints"
-    step, epoch, position, base_eval_loss = 0, 0, 0, None
+    step, epoch, position, base_eval_loss, resumed_from = 0, 0, 0, None, 0
     state = opt.resume(checkpoints, stage_fingerprint)
     if state is not None:
         step, epoch, position, base_eval_loss = state["step"], state["epoch"], state["position"], state["base_eval_loss"]
         log.info("resuming SFT at step %d of %d", step, total_steps)
+    resumed_from = step
     if base_eval_loss is None:
         base_eval_loss = evaluate_loss(model, val, pad_id, settings.batch_size, config, ctx)
     ctx.report({"sft/base_eval_loss": base_eval_loss, "sft/base_eval_perplexity": math.exp(base_eval_loss)}, step)
@@ -143,6 +145,8 @@ def run_sft(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
     seconds = time.perf_counter() - started
     result = {
         "steps": step,
+        "resumed_from_step": resumed_from,  # 0: trained from the start; else the checkpoint a killed run left
+        "trained_steps": step - resumed_from,  # optimizer steps run by this call
         "train_examples": len(train),
         "eval_examples": len(val),
         "base_eval_loss": base_eval_loss,

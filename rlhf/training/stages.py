@@ -18,9 +18,25 @@ from rlhf.paths import resolve_data_path
 
 STAGE_FILE = "stage.json"
 
+# The stage graph: which stages each one reads, and the folder inside a stage's own that the next
+# stages, the evaluation and the endpoint load. The pipeline, the PPO job's "train what is missing",
+# jobs/evaluate.py and serve/ all read it here.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "sft": (), "reward_model": (), "judge": (),
+    "ppo": ("sft", "reward_model", "judge"),
+    "evaluation": ("ppo", "sft", "reward_model", "judge"),
+}
+OUTPUTS: dict[str, str] = {"sft": "merged", "reward_model": "model", "judge": "model", "ppo": "adapter"}
+PPO_WEIGHTS = "weights"  # the PPO stage's whole-model weights (generation.weight_sync: merged), beside its adapter
+
 
 def stage_dir(config: Config, stage: str) -> Path:
     return Path(config.runtime.output_dir).resolve() / stage
+
+
+def stage_output(config: Config, stage: str) -> Path:
+    """What a stage leaves for the stages after it: the SFT policy, a reward model, the PPO adapter."""
+    return stage_dir(config, stage) / OUTPUTS[stage]
 
 
 def fingerprint(config: Config, sections: Iterable[str], files: Iterable[str | Path], extra: Any = None) -> str:

@@ -1,6 +1,6 @@
 """Start the safety-gated endpoint POST /api/v1/clinical-assist on Ray Serve, and keep it up until Ctrl-C.
 
-    SERVE_API_KEYS=<key> python jobs/serve.py [--config configs/default.yaml] [--port 8000] [--set serve.backend=hf ...]
+    SERVE_API_KEYS=<key> python jobs/serve_endpoint.py [--config configs/default.yaml] [--port 8000] [--set serve.backend=hf ...]
 
 Serves this config's trained policies (runs/sft/merged as the baseline, runs/ppo/adapter as the
 RLHF policy) and reward model, or the folders in serve.*_dir; train them first (make demo). Joins
@@ -11,23 +11,18 @@ $RAY_ADDRESS or runtime.ray_address if set, else starts a private local Ray. Exi
 from __future__ import annotations
 
 import signal
-import sys
 import time
-from pathlib import Path
 
 from jobs._cli import parser, run, setup
 
 from actors.cluster import ensure_ray
 
-# This file is named serve.py: without its folder on the path, `serve` is the project's Serve package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--port", type=int, help="HTTP port (default: serve.port)")
     p.add_argument("--host", help="HTTP host (default: serve.host, 127.0.0.1)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.port is not None:
         args.overrides.append(f"serve.port={args.port}")
     if args.host is not None:

@@ -1,4 +1,5 @@
-"""Running one pipeline stage from a job: checks first, skip when current, Ray Train, MLflow."""
+"""Running a pipeline stage: checks first, skip when current, Ray Train, MLflow; and the trained
+stages the PPO trainer, the pipeline and the jobs call (the graph itself: rlhf/training/stages.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Any
 
 from actors.training import fit
 from rlhf.config import Config
+from rlhf.data.loading import load_preferences
 from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.tracking import Tracker
 from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
+
+REWARD_ROLES = ("reward_model", "judge")
+REWARD_HEADLINE = ("test_accuracy", "test_margin", "safety_recall", "safety_precision", "safety_auroc", "safety_ece")
 
 
 def skip_or_start_over(stage: str, folder: Path, stage_fp: str, force: bool,
@@ -67,3 +72,53 @@ def run_stage(
             run.log_artifact(artifact, "plots")
     mark_completed(folder, stage_fp, result)
     return result
+
+
+def train_sft(config: Config, force: bool = False) -> dict[str, Any]:
+    """The SFT stage (rlhf.training.sft through Ray Train): its result, trained now or read back."""
+    from rlhf.training.sft import SECTIONS
+
+    data = config.data
+
+    def check() -> None:
+        for path in (data.train_path, data.val_path):
+            load_preferences(path, data.max_history_turns)
+
+    return run_stage(
+        config, "sft", "rlhf.training.sft.run_sft", SECTIONS, [data.train_path, data.val_path], check, force,
+        final_metrics=lambda r: {"sft/eval_loss": r["eval_loss"], "sft/base_eval_loss": r["base_eval_loss"],
+                                 "sft/eval_perplexity": r["eval_perplexity"]},
+    )
+
+
+def train_reward(config: Config, role: str, force: bool = False) -> dict[str, Any]:
+    """The reward model or the independent judge (`role`), with its per-category metrics in MLflow."""
+    from rlhf.training.reward import SECTIONS
+
+    data = config.data
+
+    def check() -> None:
+        for path in (data.train_path, data.test_path):
+            load_preferences(path, data.max_history_turns)
+
+    name = "rm" if role == "reward_model" else "judge"
+
+    def final_metrics(r: dict[str, Any]) -> dict[str, float]:
+        out = {f"{name}/{k}": r[f"{name}/{k}"] for k in REWARD_HEADLINE if r.get(f"{name}/{k}") is not None}
+        for group, key in (("per_category", "category"), ("per_failure", "failure")):
+            for label, row in r[group].items():
+                out[f"{name}/{key}_accuracy/{label}"] = row["accuracy"]
+                out[f"{name}/{key}_margin/{label}"] = row["margin"]
+        return out
+
+    return run_stage(
+        config, role, "rlhf.training.reward.run_reward_model", SECTIONS, [data.train_path, data.test_path], check, force,
+        final_metrics=final_metrics, role=role,
+    )
+
+
+TRAINERS: dict[str, Callable[[Config, bool], dict[str, Any]]] = {
+    "sft": train_sft,
+    "reward_model": lambda config, force=False: train_reward(config, "reward_model", force),
+    "judge": lambda config, force=False: train_reward(config, "judge", force),
+}
