@@ -95,15 +95,17 @@ class _DropAny(logging.Filter):
 
 
 def quiet_vllm() -> None:
-    """Drop vLLM's known start-up warnings (VLLM_KNOWN) at the handlers its records pass through; call
-    before vLLM is first imported. Its other warnings and errors stay."""
+    """Drop vLLM's known start-up warnings (VLLM_KNOWN) where its records reach the root handler, and the
+    Triton line it logs while importing; call before vLLM is first imported. Not yet reached: an engine
+    start reconfigures vLLM's own handler (dictConfig), so in Ray actors its warnings still print
+    (vLLM's VLLM_LOGGING_CONFIG_PATH with a filter is the fix to make)."""
     if os.environ.get("CLINICAL_RLHF_VERBOSE") == "1":
         return
     import importlib
 
     drop = _DropAny("vllm", VLLM_KNOWN)
     logging.getLogger("vllm.triton_utils.importing").addFilter(drop)  # logs while vllm is imported, before its handler exists
-    importlib.import_module("vllm")  # configures the "vllm" logger (its own handler, or propagation to the root's)
+    importlib.import_module("vllm")  # its import logs the Triton line; its handler is configured later, at engine start
     for handler in (*logging.getLogger("vllm").handlers, *logging.getLogger().handlers):
         if not any(isinstance(f, _DropAny) for f in handler.filters):
             handler.addFilter(drop)

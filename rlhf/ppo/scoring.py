@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-
 from rlhf.config import PPOSettings, SafetySettings
 from rlhf.data.schema import PreferencePair
 from rlhf.metrics import repeated_ngram_share
@@ -26,7 +24,6 @@ class RolloutScorer:
     def threshold(self) -> float:
         return self.reward.threshold
 
-    @torch.no_grad()
     def score(self, pairs: Sequence[PreferencePair], replies: Sequence[str], finished: Sequence[bool]) -> list[SampleScore]:
         """What PPO optimises for each reply, and why. `finished`: whether each reply ended before the length limit."""
         s = self.settings
