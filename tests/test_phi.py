@@ -258,7 +258,7 @@ def test_clinical_text_is_left_alone(text):
     assert find_phi(text) == [], find_phi(text)
 
 
-def test_a_batch_finds_what_one_text_at_a_time_finds():
+def test_a_batch_finds_what_one_text_at_a_time_finds(monkeypatch):
     rows = [json.loads(line) for line in HELDOUT.read_text().splitlines() if line.strip()][:40]
     texts = [r["text"] for r in rows] + [rows[0]["text"], None, ""]  # a repeat and nothing to read
     from rlhf.safety import phi
@@ -267,6 +267,11 @@ def test_a_batch_finds_what_one_text_at_a_time_finds():
     batched = find_phi_many(texts)
     phi._FOUND.clear()
     assert batched == [find_phi(t) for t in texts] and batched[-2:] == [[], []]
+    # split across two spawned processes (as a data file's validation does on two cores): the same findings
+    phi._FOUND.clear()
+    monkeypatch.setattr(phi, "_TEXTS_PER_PROCESS", 10)
+    assert find_phi_many(texts, processes=2) == batched
+    phi._FOUND.clear()
 
 
 def test_phi_eval_job_prints_the_table(tmp_path, call_job):

@@ -85,9 +85,9 @@ def test_a_missing_input_folder_or_variant_is_a_clear_error(tmp_path, run_job):
     assert out.code == 2 and "ppo.policy_loss: 'clip' is not registered" in out.err and not (tmp_path / "runs").exists()
 
 
-def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs, run_job):
+def test_a_killed_ppo_job_resumes_from_its_checkpoint(ppo_inputs, run_job, ray_cluster):
     args = ["--config", "tiny", *sets(*overrides(ppo_inputs), "ppo.steps=3", "ppo.checkpoint_every=1", "generation.backend=hf")]
-    done = kill_job_after_checkpoint([sys.executable, "jobs/ppo.py", *args], ppo_inputs / "ppo" / "checkpoints", "step-*", timeout=400)
+    done = kill_job_after_checkpoint([sys.executable, "jobs/ppo.py", *args], ppo_inputs / "ppo" / "checkpoints", "step-*", timeout=400, ray=ray_cluster)
     assert done and not (ppo_inputs / "ppo" / "stage.json").exists()
     rerun = run_job("ppo", *args)  # the rerun in-process: only the killed run needs a process of its own
     assert rerun.code == 0, rerun.err[-3000:]

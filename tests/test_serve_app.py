@@ -93,8 +93,9 @@ def served(tmp_path_factory, trained_rm, monkeypatch_module, ray_cluster):
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     real = load_config("default", [*common, f"serve.audit_db={root / 'real.db'}"])
     scripted = load_config("default", [*common, f"serve.audit_db={root / 'scripted.db'}"])
-    serve.run(app_for(scripted, policy=ScriptedPolicy.bind(str(base))), name="scripted", route_prefix="/scripted")
-    serve.run(app_for(real), name="real", route_prefix="/")
+    # both applications start at once: their replicas load side by side
+    serve.run_many([serve.RunTarget(app_for(scripted, policy=ScriptedPolicy.bind(str(base))), name="scripted", route_prefix="/scripted"),
+                    serve.RunTarget(app_for(real), name="real", route_prefix="/")])
     yield {"url": f"http://127.0.0.1:{port}", "root": root, "scripted_db": root / "scripted.db", "config": real}
     serve.shutdown()
 

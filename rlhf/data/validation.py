@@ -7,6 +7,7 @@ to, so a report about identifiers in a row does not itself leak the identifiers.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,13 +189,19 @@ def check_row(row: dict[str, Any], max_history_turns: int) -> list[str]:
     return reasons
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its affinity mask: a container's or taskset's limit, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def validate_table(table: pa.Table, source: str, max_history_turns: int = 3) -> ValidationReport:
     report = ValidationReport(source=source, rows=table.num_rows, schema_problems=check_schema(table.schema))
     if report.schema_problems:
         return report
     rows = table.to_pylist()
-    # Every text through the de-identification model at once, in batches (check_row then reads the results).
-    find_phi_many(text for row in rows for text in _texts(row))
+    # Every text through the de-identification model at once, in batches, on every usable core (check_row
+    # then reads the results).
+    find_phi_many((text for row in rows for text in _texts(row)), processes=_usable_cores())
     for index, row in enumerate(rows):
         reasons = check_row(row, max_history_turns)
         if reasons:
