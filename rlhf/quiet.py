@@ -49,6 +49,8 @@ VLLM_KNOWN = (
     "libiomp is not found", "Failed to create oneDNN linear", "doesn't allow to use `torch.set_num_threads`",
     "different tokenizers for different LoRAs",
     "Attempted to load weight",  # our fp32 checkpoints into the bf16 CPU engine: the configured cast, ~500 lines a load
+    "RotaryEmbedding: Failed to load weights",  # a weight reload (merged sync): its cos/sin cache is rebuilt, not loaded
+    "Unknown vLLM environment variable detected: VLLM_DIST_IDENT",  # vLLM's own variable, set by its first engine in a process
 )
 
 # vLLM's logging configuration (a dictConfig in JSON, read through VLLM_LOGGING_CONFIG_PATH): vLLM's own
