@@ -4,8 +4,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLAVOUR ?= cpu
-# Two test processes, each test file whole on one (its shared fixtures with it): the job tests mostly
-# wait on process, Ray and engine starts, so two keep a 2-core machine busy (16 vs 20 minutes measured).
+# Two test processes, each test file whole on one (its shared fixtures with it), the long files first
+# (LONG_FILES in tests/conftest.py): the suite is CPU-bound, and two keep both cores of a 2-core machine busy.
 TEST_WORKERS ?= 2
 
 .PHONY: demo test venv data clean

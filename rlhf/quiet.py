@@ -78,8 +78,7 @@ class _Drop(logging.Filter):
 
 
 def vllm_known() -> logging.Filter:
-    """The filter of vLLM's known start-up warnings (VLLM_KNOWN): named by VLLM_LOGGING_CONFIG, which
-    vLLM applies at import and again at every engine start."""
+    """The filter of vLLM's known start-up warnings (VLLM_KNOWN), named by VLLM_LOGGING_CONFIG."""
     return _Drop("vllm", VLLM_KNOWN)
 
 
@@ -107,11 +106,11 @@ def quiet_libraries() -> None:
 
 def quiet_vllm() -> None:
     """Point vLLM at VLLM_LOGGING_CONFIG (its own handler and format, WARNING and up, less VLLM_KNOWN);
-    call before vLLM is first imported in this process. vLLM applies the file at every engine start, so the filter holds in Ray actors and Serve replicas too. The path is this
-    process's own copy, so a node of a remote cluster reads its own."""
+    call before vLLM is first imported in this process. vLLM applies the file at every engine start, so
+    the filter holds in Ray actors and Serve replicas too; the path is this process's own copy, so a node
+    of a remote cluster reads its own. The file fixes the level, so VLLM_LOGGING_LEVEL is not needed here."""
     if os.environ.get("CLINICAL_RLHF_VERBOSE") == "1":
         return
-    os.environ.setdefault("VLLM_LOGGING_LEVEL", ENVIRONMENT["VLLM_LOGGING_LEVEL"])
     os.environ.setdefault("VLLM_LOGGING_CONFIG_PATH", str(VLLM_LOGGING_CONFIG))
     # Its import logs the Triton line before any engine has applied the file (through the root logger).
     importing = logging.getLogger("vllm.triton_utils.importing")
