@@ -10,7 +10,7 @@ history limits (422); then the gate
 `assistant` turns are context for the model, never the patient's words), generation by the patient's
 A/B arm, the safety head and the reply checks. Any error or timeout inside the gate escalates with the
 holding reply (never an ungated answer), and every answered request is in the audit log before its
-response leaves. A refused request (400, 422, 429, 503) whose words hold a red flag still carries
+response leaves. A refused request (400, 413, 422, 429, 503) whose words hold a red flag still carries
 `safety_flag`, `escalation_reason` and the emergency `instruction`, and its rejection row names the
 categories; a client that hangs up leaves its audit row (the handler logs the case when Serve cancels it).
 """
@@ -134,15 +134,28 @@ async def _access(request: Request, call_next):
             await _count_rejection(request, 401, "missing or wrong API key")
             return _error(401, "missing or wrong API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
         request.state.key_id = key
-        # 413 is decided before the body is read, so it carries no emergency advice: reading the body here
-        # hung the ingress replica. The rate limit (429) is the handler's, after triage, so that a
-        # rate-limited emergency still gets its instruction.
+        # A body declared too large is refused from its first `limit` bytes, read here and no further; the
+        # red flags in them get their instruction with the 413. (A body that passes is read by the handler:
+        # reading it here too hung the ingress replica.) The rate limit (429) is the handler's, after
+        # triage, so that a rate-limited emergency still gets its instruction.
         limit = ingress.config.serve.max_body_bytes
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await _count_rejection(request, 413, "body too large")
-            return _error(413, f"request body over {limit} bytes")
+            flags = precheck(_patient_words(await _body_prefix(request, limit)))
+            await _count_rejection(request, 413, "body too large", flags)
+            return _error(413, f"request body over {limit} bytes", flags=flags)
     return await call_next(request)
+
+
+async def _body_prefix(request: Request, limit: int) -> bytes:
+    """The body's first `limit` bytes, read as they arrive: enough to find a red flag in a body refused as too
+    large, without reading or holding the rest."""
+    prefix = bytearray()
+    async for chunk in request.stream():
+        prefix += chunk
+        if len(prefix) >= limit:
+            break
+    return bytes(prefix[:limit])
 
 
 @serve.deployment(name="ingress")

@@ -196,11 +196,12 @@ def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
 # their tuned figures less a margin. phi_blind4 (first look 0.924 [0.889, 0.948], 4/50 benign altered)
 # was tuned on next. phi_blind5 (first look 0.944 [0.912, 0.965], 3/50 benign altered) was tuned on
 # after it; phi_blind6 was measured once on this commit's rules and never read: 0.948 [0.915, 0.969],
-# 1/50 benign altered.
+# 1/50 benign altered. phi_blind7 (written for 2026-12-04, measured once, not tuned on): 0.952
+# [0.918, 0.972], every kind caught, 1/50 benign altered.
 @pytest.mark.parametrize("name, recall_floor, benign_ceiling", [
     ("phi_dev.jsonl", 0.95, 0.03), ("phi_heldout.jsonl", 0.95, 0.03), ("phi_blind.jsonl", 0.95, 0.03),
     ("phi_blind2.jsonl", 0.90, 0.03), ("phi_blind3.jsonl", 0.95, 0.03), ("phi_blind4.jsonl", 0.95, 0.03),
-    ("phi_blind5.jsonl", 0.96, 0.04), ("phi_blind6.jsonl", 0.94, 0.03),
+    ("phi_blind5.jsonl", 0.96, 0.04), ("phi_blind6.jsonl", 0.94, 0.03), ("phi_blind7.jsonl", 0.95, 0.03),
 ])
 def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling):
     rows = [json.loads(line) for line in (HELDOUT.parent / name).read_text().splitlines() if line.strip()]

@@ -12,6 +12,7 @@ Two applications on one Serve instance:
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 
@@ -196,7 +197,6 @@ def test_bad_requests_get_the_right_4xx_with_a_message(served, send, status, wor
 
 
 def _held_out_emergencies(step: int) -> list[dict]:
-    import json
     from pathlib import Path
 
     path = Path(__file__).parent / "fixtures" / "heldout" / "triage_heldout.jsonl"
@@ -228,6 +228,8 @@ def test_refused_requests_with_a_red_flag_still_carry_the_instruction(served):
         (dict(json={**ask(emergency), "context": {"age_bracket": "forty", "visit_type": "follow-up"}}), 422),
         (dict(json={**ask(emergency), "patient_id": "john.smith"}), 422),
         (dict(content=('{"message": "' + emergency + '", ').encode(), headers={**AUTH, "Content-Type": "application/json"}), 400),
+        # too large: refused from its first bytes, which hold the emergency
+        (dict(content=json.dumps(ask(emergency + " and" * 20_000)).encode(), headers={**AUTH, "Content-Type": "application/json"}), 413),
     ]
     for send, status in cases:
         headers = send.pop("headers", AUTH)

@@ -112,12 +112,31 @@ def deepspeed_config(settings: TrainSettings, micro_batch: int, grad_accum: int,
     }
 
 
+def skip_shared_memory_allreduce() -> None:
+    """Mark DeepSpeed's shared-memory allreduce op unavailable, so its process-group start does not build it.
+
+    On a CPU node DeepSpeed JIT-compiles that kernel (about a minute on 2 cores, once per virtual
+    environment) whenever its communication backend starts, and has no setting to skip it. With one
+    worker there is nothing to reduce across processes, so the build buys nothing; DeepSpeed then uses
+    torch.distributed for its (no-op) collectives. `deepspeed.ops.__compatible_ops__` is the table its
+    backend consults, kept as one module-level dict so that such edits hold."""
+    import deepspeed.ops
+    from deepspeed.accelerator import get_accelerator
+
+    builder = get_accelerator().create_op_builder("ShareMemCommBuilder")
+    if builder is not None:
+        deepspeed.ops.__compatible_ops__[builder.NAME] = False
+
+
 class DeepSpeedOptimization:
     """DeepSpeed ZeRO stage 1 or 2 over the Ray Train workers' process group."""
 
-    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, config: dict[str, Any], rank: int):
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, config: dict[str, Any], rank: int,
+                 world_size: int):
         import deepspeed
 
+        if world_size == 1:
+            skip_shared_memory_allreduce()
         self.model, self.optimizer, _, self.scheduler = deepspeed.initialize(
             model=model, optimizer=optimizer, lr_scheduler=scheduler, config=config, dist_init_required=False
         )
@@ -159,5 +178,5 @@ def make_optimization(settings: TrainSettings, model: torch.nn.Module, optimizer
                       max_grad_norm: float, micro_batch: int, grad_accum: int, rank: int, world_size: int) -> Optimization:
     if settings.strategy == "deepspeed":
         config = deepspeed_config(settings, micro_batch, grad_accum, max_grad_norm, world_size)
-        return DeepSpeedOptimization(unwrap(model), optimizer, scheduler, config, rank)
+        return DeepSpeedOptimization(unwrap(model), optimizer, scheduler, config, rank, world_size)
     return TorchOptimization(model, optimizer, scheduler, max_grad_norm, rank)
