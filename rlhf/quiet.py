@@ -51,6 +51,7 @@ VLLM_KNOWN = (
     "Attempted to load weight",  # our fp32 checkpoints into the bf16 CPU engine: the configured cast, ~500 lines a load
     "RotaryEmbedding: Failed to load weights",  # a weight reload (merged sync): its cos/sin cache is rebuilt, not loaded
     "Unknown vLLM environment variable detected: VLLM_DIST_IDENT",  # vLLM's own variable, set by its first engine in a process
+    "Reset SSM cache type to float32",  # CPUs with AVX-512 BF16 only: state storage for Mamba layers, which our models lack
 )
 
 # vLLM's logging configuration (a dictConfig in JSON, read through VLLM_LOGGING_CONFIG_PATH): vLLM's own

@@ -52,7 +52,7 @@ def test_pipeline_job_runs_and_records_to_mlflow(preset, tmp_path, run_job):
     assert out.returncode == 0, out.stderr[-3000:]
     # known library noise stays out of the demo's console (rlhf/quiet.py silences each at its source)
     for noise in ("NUMA binding", "PreemptionWatcher", "Setting accelerator to CPU", "FutureWarning", "gemm_4bit_forward",
-                  "Triton", "Loading weights", "Attempted to load weight", "libtcmalloc"):
+                  "Triton", "Loading weights", "Attempted to load weight", "libtcmalloc", "SSM cache type"):
         assert noise not in out.stdout + out.stderr, noise
     # what the demo prints: its stage banners, the summary table and the evaluation's summary at the end
     assert "1. check the preference data" in out.stdout and "28 categories" in out.stdout

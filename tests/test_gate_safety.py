@@ -105,10 +105,13 @@ def test_context_negated_historical_hypothetical_figurative_do_not_escalate_a_re
     # escalations, head injury 9/12; three context triggers and two patterns were then added from it.
     # blind7 (270 lines, written for 2026-12-04 by a helper that never saw the rules): first look 0.88
     # [0.82, 0.92], 4% [2%, 11%] false escalations, head injury and meningitis 9/12; not tuned on.
+    # blind8 (270 lines, 68 of its 90 benign lines near-misses): first look 0.93 [0.88, 0.96], 4% [2%, 11%],
+    # suicidal ideation 9/12; not tuned on.
     ("triage_blind4.jsonl", 0.90, 0.10, 0.7),
     ("triage_blind5.jsonl", 0.95, 0.05, 0.9),
     ("triage_blind6.jsonl", 0.92, 0.10, 0.75),
     ("triage_blind7.jsonl", 0.87, 0.05, 0.75),
+    ("triage_blind8.jsonl", 0.92, 0.05, 0.75),
 ])
 def test_held_out_sets_recall_and_false_escalations_of_the_rule_layer(name, floor_recall, ceiling_fp, per_category):
     """Figures of the rule layer alone on the helper-written sets (the note gives the full tables)."""
