@@ -19,7 +19,9 @@ ENVIRONMENT = {
     "TOKENIZERS_PARALLELISM": "false",  # the fork warning of HF tokenizers
     "MLFLOW_DISABLE_TELEMETRY": "true",
     "MLFLOW_LOGGING_LEVEL": "WARNING",
-    "VLLM_LOGGING_LEVEL": "WARNING",  # vLLM's engine start-up INFO lines (Triton, config, KV-cache sizes)
+    # vLLM's INFO lines where it is imported before quiet_vllm() names its logging file (a library that
+    # imports it, such as TRL); where the file is set, the file fixes the level.
+    "VLLM_LOGGING_LEVEL": "WARNING",
     "TRANSFORMERS_VERBOSITY": "error",  # "generation flags are not valid" and similar notices
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # the safetensors loading bars at every actor start
     "TQDM_DISABLE": "1",  # vLLM's per-call "Processed prompts" and shard-loading bars; the jobs print their own progress
