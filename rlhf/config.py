@@ -8,6 +8,7 @@ Validation errors name the field, the allowed range and the value that was given
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -400,6 +401,13 @@ class DeploymentResources(_Section):
         return self
 
 
+class KeyRateLimit(_Section):
+    """One API key's own rate limit (serve.rate_limits), in place of the default."""
+
+    per_minute: float = Field(120.0, gt=0.0, description="requests this key may send per minute, per ingress replica")
+    burst: int = Field(30, ge=1, description="requests this key may send at once")
+
+
 class ABSettings(_Section):
     """The A/B test of docs/requirements.md, Operations: a sticky split per patient_id, and a kill switch to the SFT baseline."""
 
@@ -464,6 +472,9 @@ class ServeSettings(_WithRoles):
     )
     rate_limit_per_minute: float = Field(120.0, gt=0.0, description="requests per API key per minute, per ingress replica")
     rate_limit_burst: int = Field(30, ge=1, description="requests a key may send at once (the token bucket's size)")
+    rate_limits: dict[str, KeyRateLimit] = Field(
+        {}, description="per-key limits in place of the two above, by key id (the 12 hex characters logs and metrics name a key by)"
+    )
     audit_db: str | None = Field(None, description="SQLite audit log; None: <runtime.output_dir>/serve/audit.db")
     # docs/requirements.md, Operations: alert when the share of escalated responses passes 2% (baseline 0.8%).
     escalation_alert_rate: float = Field(0.02, ge=0.0, le=1.0, description="alert when an arm's share of escalated responses passes this")
@@ -483,6 +494,15 @@ class ServeSettings(_WithRoles):
                                         description="the reward model's safety head, scoring each message and reply")
     audit: DeploymentResources = Field(default_factory=lambda: DeploymentResources(**ServeSettings.ROLE_DEFAULTS["audit"]),
                                        description="the audit log's single writer: exactly one replica")
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _key_ids(cls, limits: dict[str, KeyRateLimit]) -> dict[str, KeyRateLimit]:
+        # The config names a key by its id, never by the key itself (keys live in the environment only).
+        bad = [k for k in limits if not re.fullmatch(r"[0-9a-f]{12}", k)]
+        if bad:
+            raise ValueError(f"rate_limits are keyed by key id, 12 lower-case hex characters (sha256 of the key); not {bad}")
+        return limits
 
     @model_validator(mode="after")
     def _one_audit_writer(self) -> "ServeSettings":

@@ -169,7 +169,8 @@ class ClinicalAssist:
         self.ab = self.config.serve.ab
         self.keys = load_api_keys()
         s = self.config.serve
-        self.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_burst)
+        self.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_burst,
+                                   limits={k: (v.per_minute, v.burst) for k, v in s.rate_limits.items()})
         self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
         # The gate's models load here, not on the first patient's request (spaCy, medspaCy, Presidio: ~15 s).
         for warm_up in (phi.warm_up, triage.warm_up, reply_checks.warm_up):

@@ -28,6 +28,8 @@ from tests.test_serving import RED_FLAG_MESSAGES
 
 KEY = "test-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
+# A second key with a rate limit of its own on the scripted app: one request, then 429 (refills in 100 min).
+LIMITED_KEY = "limited-key-0123456789ab"
 PATH = "/api/v1/clinical-assist"
 CONTEXT = {"age_bracket": "30-40", "visit_type": "general-question"}
 
@@ -80,7 +82,9 @@ def served(tmp_path_factory, trained_rm, monkeypatch_module, ray_cluster):
     from rlhf.models.checkpoints import resolve_checkpoint
     from serve.app import app_for
 
-    monkeypatch_module.setenv("SERVE_API_KEYS", KEY)
+    from rlhf.serving.access import key_id
+
+    monkeypatch_module.setenv("SERVE_API_KEYS", f"{KEY},{LIMITED_KEY}")
     root = tmp_path_factory.mktemp("serve")
     base = resolve_checkpoint("smollm2-135m")
     adapter = root / "adapter"
@@ -93,7 +97,8 @@ def served(tmp_path_factory, trained_rm, monkeypatch_module, ray_cluster):
               f"runtime.output_dir={root / 'runs'}", "tracking.enabled=false", f"serve.ab.kill_switch_file={root / 'KILL'}"]
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     real = load_config("default", [*common, f"serve.audit_db={root / 'real.db'}"])
-    scripted = load_config("default", [*common, f"serve.audit_db={root / 'scripted.db'}"])
+    scripted = load_config("default", [*common, f"serve.audit_db={root / 'scripted.db'}",
+                                       "serve.rate_limits={'%s': {per_minute: 0.01, burst: 1}}" % key_id(LIMITED_KEY)])
     # both applications start at once: their replicas load side by side
     serve.run_many([serve.RunTarget(app_for(scripted, policy=ScriptedPolicy.bind(str(base))), name="scripted", route_prefix="/scripted"),
                     serve.RunTarget(app_for(real), name="real", route_prefix="/")])
@@ -237,6 +242,15 @@ def test_refused_requests_with_a_red_flag_still_carry_the_instruction(served):
         body = r.json()
         assert r.status_code == status and body["safety_flag"] is True, (status, r.text)
         assert body["instruction"].startswith("Please call 911") and "stroke" in body["escalation_reason"], body
+    # over the key's rate limit (its own, one request): the second emergency is refused with its instruction
+    limited = {"Authorization": f"Bearer {LIMITED_KEY}"}
+    first = httpx.post(f"{served['url']}/scripted{PATH}", headers=limited, timeout=180, json=ask(emergency))
+    assert first.status_code == 200 and first.json()["safety_flag"] is True, first.text
+    r = httpx.post(f"{served['url']}/scripted{PATH}", headers=limited, timeout=60, json=ask(emergency))
+    body = r.json()
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1 and body["safety_flag"] is True, r.text
+    assert body["instruction"].startswith("Please call 911") and "stroke" in body["escalation_reason"], body
+    cases.append((None, 429))
     plain = httpx.post(f"{served['url']}/scripted{PATH}", headers=AUTH, timeout=60, json={**ask("hi"), "patient_id": "x"})
     assert plain.status_code == 422 and "instruction" not in plain.json()
     assert sum(categories == "stroke" for _, categories in AuditLog(served["scripted_db"]).escalated_rejections()) >= len(cases)

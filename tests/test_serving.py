@@ -138,6 +138,17 @@ def test_rate_limiter_allows_a_burst_then_the_sustained_rate():
     assert not allowed and wait == pytest.approx(1.0)
     now[0] = 1.0
     assert limiter.allow("k")[0] and not limiter.allow("k")[0]
+    # a key with its own limit: a larger bucket, refilled at its own rate
+    partner = RateLimiter(per_minute=60, burst=1, clock=lambda: now[0], limits={"p": (6, 2)})
+    assert [partner.allow("p")[0] for _ in range(3)] == [True, True, False] and partner.allow("p")[1] == pytest.approx(10.0)
+    assert [partner.allow("k")[0] for _ in range(2)] == [True, False]
+
+
+def test_per_key_rate_limits_are_named_by_key_id_not_by_the_key():
+    ok = load_config("default", ["serve.rate_limits={'%s': {per_minute: 6, burst: 2}}" % key_id("a-key-of-sixteen-chars")])
+    assert ok.serve.rate_limits[key_id("a-key-of-sixteen-chars")].burst == 2
+    with pytest.raises(ConfigError, match="key id"):
+        load_config("default", ["serve.rate_limits={'a-key-of-sixteen-chars': {burst: 2}}"])
 
 
 def _record(i: int, **kw) -> AuditRecord:

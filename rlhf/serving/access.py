@@ -55,21 +55,26 @@ def match_key(header: str | None, keys: tuple[str, ...]) -> str | None:
 
 
 class RateLimiter:
-    """A token bucket per key: `per_minute` sustained, `burst` at once."""
+    """A token bucket per key: `per_minute` sustained, `burst` at once; `limits` gives chosen key ids their
+    own (per_minute, burst), say a partner's integration a larger quota."""
 
-    def __init__(self, per_minute: float, burst: int, clock=time.monotonic):
-        self.rate, self.burst, self.clock = per_minute / 60.0, burst, clock
+    def __init__(self, per_minute: float, burst: int, clock=time.monotonic,
+                 limits: Mapping[str, tuple[float, int]] | None = None):
+        self.default = (per_minute / 60.0, burst)
+        self.limits = {key: (rate / 60.0, size) for key, (rate, size) in (limits or {}).items()}
+        self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> tuple[bool, float]:
         """(allowed, seconds until the next request would be)."""
+        rate, burst = self.limits.get(key, self.default)
         with self._lock:
             now = self.clock()
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            tokens, last = self._buckets.get(key, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - last) * rate)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 return True, 0.0
             self._buckets[key] = (tokens, now)
-            return False, (1.0 - tokens) / self.rate
+            return False, (1.0 - tokens) / rate
