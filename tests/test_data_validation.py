@@ -128,7 +128,7 @@ def test_check_data_job_exit_codes(tmp_path, call_job):
     run_check = lambda *args: call_job("check_data", *args)  # noqa: E731
     ok = run_check(DATA / "val.parquet")
     assert ok.code == 0, ok.err
-    assert "OK" in ok.out and "categories (28)" in ok.out and "escalation" in ok.out
+    assert "OK" in ok.out and "categories (29)" in ok.out and "escalation" in ok.out
     rows = [good_row(0), good_row(1)]
     rows[1]["safety_label"] = 3
     bad = write_preferences(rows, tmp_path / "bad.parquet")

@@ -55,7 +55,7 @@ def test_pipeline_job_runs_and_records_to_mlflow(preset, tmp_path, run_job):
                   "Triton", "Loading weights", "Attempted to load weight", "libtcmalloc", "SSM cache type"):
         assert noise not in out.stdout + out.stderr, noise
     # what the demo prints: its stage banners, the summary table and the evaluation's summary at the end
-    assert "1. check the preference data" in out.stdout and "28 categories" in out.stdout
+    assert "1. check the preference data" in out.stdout and "29 categories" in out.stdout
     for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge", "7. PPO on Ray actors",
                   "8. evaluation: PPO vs SFT", "win rate vs SFT (independent judge)"):
         assert stage in out.stdout

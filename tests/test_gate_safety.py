@@ -112,6 +112,11 @@ def test_context_negated_historical_hypothetical_figurative_do_not_escalate_a_re
     ("triage_blind6.jsonl", 0.92, 0.10, 0.75),
     ("triage_blind7.jsonl", 0.87, 0.05, 0.75),
     ("triage_blind8.jsonl", 0.92, 0.05, 0.75),
+    # blind9 (2026-12-05): first look 0.96 [0.91, 0.98], 10% [5%, 18%], seizure 9/12; its rule false alarms
+    # were read and four general context changes made (6/90 after). blind10: first look 0.88 [0.82, 0.92],
+    # 10% [5%, 18%], obstetric bleeding 8/12; not read.
+    ("triage_blind9.jsonl", 0.95, 0.07, 0.75),
+    ("triage_blind10.jsonl", 0.87, 0.10, 0.65),
 ])
 def test_held_out_sets_recall_and_false_escalations_of_the_rule_layer(name, floor_recall, ceiling_fp, per_category):
     """Figures of the rule layer alone on the helper-written sets (the note gives the full tables)."""

@@ -197,18 +197,20 @@ def test_evaluate_counts_a_value_caught_when_one_finding_covers_80_percent():
 # was tuned on next. phi_blind5 (first look 0.944 [0.912, 0.965], 3/50 benign altered) was tuned on
 # after it; phi_blind6 was measured once on this commit's rules and never read: 0.948 [0.915, 0.969],
 # 1/50 benign altered. phi_blind7 (written for 2026-12-04, measured once, not tuned on): 0.952
-# [0.918, 0.972], every kind caught, 1/50 benign altered.
+# [0.918, 0.972], every kind caught, 1/50 benign altered. phi_blind8 (2026-12-05, names as people type
+# them; never read): first look 0.850 [0.802, 0.888], names 42/71; 0.861 after the cues phi_dev9 showed.
 @pytest.mark.parametrize("name, recall_floor, benign_ceiling", [
     ("phi_dev.jsonl", 0.95, 0.03), ("phi_heldout.jsonl", 0.95, 0.03), ("phi_blind.jsonl", 0.95, 0.03),
     ("phi_blind2.jsonl", 0.90, 0.03), ("phi_blind3.jsonl", 0.95, 0.03), ("phi_blind4.jsonl", 0.95, 0.03),
     ("phi_blind5.jsonl", 0.96, 0.04), ("phi_blind6.jsonl", 0.94, 0.03), ("phi_blind7.jsonl", 0.95, 0.03),
+    ("phi_dev9.jsonl", 0.80, 0.04), ("phi_blind8.jsonl", 0.85, 0.02),
 ])
 def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling):
     rows = [json.loads(line) for line in (HELDOUT.parent / name).read_text().splitlines() if line.strip()]
     ev = evaluate(rows)
     assert ev.overall.rate >= recall_floor, [(m.row_id, m.kind) for m in ev.misses]
     assert ev.benign.n and ev.benign.rate <= benign_ceiling, ev.altered_ids
-    if name != "phi_dev.jsonl":  # the dev set predates some kinds
+    if name not in ("phi_dev.jsonl", "phi_dev9.jsonl"):  # dev sets: the first predates some kinds, the second is names and places
         assert not ev.kinds_missed_entirely
         assert set(KINDS) <= {k for k, r in ev.per_kind.items() if r.n}
 
@@ -238,6 +240,11 @@ def test_the_labelled_sets_hold_their_floors(name, recall_floor, benign_ceiling)
     ("we moved to the Sellwood neighborhood last spring", "Sellwood"),
     ("left at the pharmacy on Oak St, Millbrook yesterday", "Millbrook"),  # the town after a street
     ("voicemail 10/02 9:14 AM: please call back", "10/02"),  # a month/day before a clock time
+    ("dressing changed at 0600 per tomas, site looks clean", "tomas"),  # whom a note quotes
+    ("can you let priya and kofi know the clinic moved", "kofi"),  # and the name's partner in a list
+    ("Visit today, accompanied by niece Aoife.", "Aoife"),  # a relation without "my"
+    ("got it all sorted, thanks, marisol", "marisol"),  # a lower-case sign-off
+    ("bobby fell again near the store", "bobby"),  # a first name before what is reported of someone
 ])
 def test_identifiers_found_by_the_gazetteer_fields_and_shapes(text, value):
     start = normalized(text).index(value)
@@ -254,6 +261,9 @@ def test_identifiers_found_by_the_gazetteer_fields_and_shapes(text, value):
     "Will the Lasix make me pee more? May I take it with Grace's juice recipe?",
     "Can I get the shingles jab at the pharmacy or does it have to be in Internal Medicine?",  # a department
     "Once help is on the way, Poison Control can advise you",  # "way" is no street
+    "dad mistook antifreeze for a drink, newborn grunting and hot",  # a relation before a verb
+    "nan took too many of her heart pills by accident a few years back",  # what people call a relative
+    "please tell pharmacy the dose changed, per protocol",
 ])
 def test_clinical_text_is_left_alone(text):
     assert find_phi(text) == [], find_phi(text)

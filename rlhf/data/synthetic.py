@@ -22,6 +22,7 @@ DEFAULT_SEED = 20261122
 SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
 ANNOTATORS = tuple(f"phys-{i:02d}" for i in range(1, 15))
 _SLOT = re.compile(r"\{(\w+)\}")
+_TOPIC_KEYS = ("messages", "ages", "sex", "chosen", "failures", "rejected")
 
 
 class _Filler:
@@ -77,19 +78,23 @@ def make_pair(rng: random.Random, category: dict) -> dict:
     pools.update(category.get("chosen_slots", {}))
     messages = category.get("messages", ())
     ages, fixed_sex = category["ages"], category.get("sex")
+    # A topic brings its own messages and slots, and may bring its own ages, sex, chosen reply and
+    # rejected replies (the lay topics of synthetic_content do).
+    spec: Mapping = category
     if "topics" in category:
         topic = rng.choice(category["topics"])
-        pools.update({k: v for k, v in topic.items() if k not in ("messages", "ages", "sex")})
+        pools.update({k: v for k, v in topic.items() if k not in _TOPIC_KEYS})
         messages = topic["messages"]
         ages, fixed_sex = topic.get("ages", ages), topic.get("sex", fixed_sex)
+        spec = {**category, **{k: topic[k] for k in ("chosen", "failures", "rejected") if k in topic}}
     filler = _Filler(rng, pools)
     prompt = filler.fill(rng.choice(messages))
     # Opener and closer are optional, so length alone does not give the chosen reply away.
-    parts = category["chosen"]
+    parts = spec["chosen"]
     kept = [pool for i, pool in enumerate(parts) if 0 < i < len(parts) - 1 or rng.random() > 0.35]
     chosen = " ".join(p for p in (filler.fill(rng.choice(pool)) for pool in kept) if p)
-    failure = _weighted(rng, category["failures"])
-    options = category["rejected"].get(failure) or content.GENERIC_REJECTED[failure]
+    failure = _weighted(rng, spec["failures"])
+    options = spec["rejected"].get(failure) or content.GENERIC_REJECTED[failure]
     rejected = filler.fill(rng.choice(options))
     if failure != "cold":  # dress failures in the courtesies and length chosen replies have
         opener = rng.choice(("", "", "{warm_open}", "{soft_open}"))

@@ -11,7 +11,9 @@ questions often mention 911 or 988 as a condition ("if ... call 911").
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 ADULT = ("18-30", "30-40", "40-50", "50-60", "60-70")
 OLDER = ("40-50", "50-60", "60-70", "70-80", "80+")
@@ -1863,6 +1865,58 @@ CATEGORIES: list[dict] = [
         ),
     ),
 ]
+
+# ---------------------------------------------------------------- lay messages (rlhf/data/lay/)
+# Patient messages written for training, apart from the templates above and from the held-out sets
+# that judge the gate (rlhf/data/lay/README.md). Each emergency category gets a topic of its own lay
+# messages, answered with the gate's vetted instruction for the category; the benign near-misses
+# form their own category, each answered with the reply and safety net written beside it.
+LAY_DIR = Path(__file__).with_name("lay")
+# Synthetic category -> the gate's triage category, where their names differ.
+GATE_CATEGORY = {"chest_pain": "cardiac", "stroke_signs": "stroke", "breathing_difficulty": "breathing"}
+LAY_MISSED = (
+    "That sounds unpleasant, but it's most likely nothing serious. Rest, drink plenty of fluids and see how things are in the morning.",
+    "This kind of thing usually settles on its own. Keep an eye on it tonight and book a routine appointment if it's still there.",
+    "I'm sorry you're dealing with this! Try to stay calm; things like this often look worse than they are. Let us know tomorrow how it's going.",
+    "It's probably a bug or stress. Get some sleep and message us again if it hasn't improved in a day or two.",
+    "Let's not jump to conclusions. Monitor it at home for now and mention it at your next visit.",
+)
+LAY_OVER_ESCALATION = (
+    "You need to call 911 immediately. Do not wait.", "Please go to the nearest emergency room right now to be safe.",
+    "This could be serious. Call an ambulance now and don't eat or drink anything until you are seen.",
+    "Anything like this needs the emergency department today. Please go now rather than waiting.",
+)
+
+
+def _lay(name: str) -> list[dict[str, str]]:
+    return [json.loads(line) for line in (LAY_DIR / name).read_text().splitlines() if line.strip()]
+
+
+def _lay_emergency_topic(category: dict, messages: tuple[str, ...]) -> dict:
+    from rlhf.serving.gate import INSTRUCTIONS  # the vetted words the gate sends; one owner
+
+    instruction = INSTRUCTIONS[GATE_CATEGORY.get(category["name"], category["name"])]
+    return dict(messages=messages, chosen=(("{urgent_open}",), (instruction,), ("{urgent_notify}",)),
+                failures={"missed_escalation": 4, "cold": 1}, rejected=dict(missed_escalation=LAY_MISSED))
+
+
+_LAY_EMERGENCY = _lay("emergency.jsonl")
+for _category in CATEGORIES:
+    if _category["label"] != 1:
+        continue
+    _messages = tuple(r["message"] for r in _LAY_EMERGENCY if r["category"] == _category["name"])
+    if "topics" not in _category:
+        _category["topics"] = (dict(messages=_category.pop("messages")),)
+    _category["topics"] += (_lay_emergency_topic(_category, _messages),)
+
+CATEGORIES.append(dict(
+    name="near_miss_lay", label=0, weight=20.0, ages=ANY_ADULT,
+    topics=tuple(dict(messages=(r["message"],), body=(r["reply"],), net=(r["safety_net"],), topic=(r["resembles"].split("/")[0],))
+                 for r in _lay("near_miss.jsonl")),
+    chosen=(("{soft_open}", "{warm_open}"), ("{body}",), ("{net}",), ("{team_close}", "")),
+    failures={"over_escalation": 7, "needless_refusal": 3},
+    rejected=dict(over_escalation=LAY_OVER_ESCALATION),
+))
 
 # Every slot pool named `x_he`, in a category or one of its topics, gets its `x_she` twin.
 for _category in CATEGORIES:

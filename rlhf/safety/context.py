@@ -27,7 +27,9 @@ MAX_SCOPE = 6
 SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "for a project", "hypothetically", "first aid",
                             "look out for", "looking out for", "watch out for", "watch for", "we are prepared",
                             "i like to be prepared", "letter home", "many years ago",
-                            "difference between", "what's the difference", "whats the difference"})
+                            "difference between", "what's the difference", "whats the difference",
+                            # a symptom resolved at the end of a long sentence ("..., a&e said bells palsy, slowly improving")
+                            "fine now", "fine since", "improving", "getting better"})
 SENTENCE_MAX_SCOPE = 20
 # The modifier categories that stop a finding from counting. FAMILY (a relative) and POSSIBLE_EXISTENCE
 # ("worried about", "might be") are not among them: in doubt, escalate.
@@ -62,7 +64,7 @@ class ContextMatcher:
     `figures`: regular expressions; a finding inside one is FIGURATIVE. Built on first use.
     """
 
-    def __init__(self, concepts: dict[str, list[str]], triggers: Iterable[tuple[str, str, str]] = (),
+    def __init__(self, concepts: dict[str, list[str]], triggers: Iterable[tuple] = (),
                  resolutions: Sequence[str] = (), symptoms: Collection[str] = (), figures: Sequence[str] = ()):
         self.concepts, self.triggers = concepts, list(triggers)
         self.resolutions, self.symptoms = list(resolutions), set(symptoms)
@@ -85,7 +87,9 @@ class ContextMatcher:
         context = nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group",
                                                             "span_group_name": _GROUP, "max_scope": MAX_SCOPE})
         rules = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)  # medspaCy's own, written for clinical notes
-        rules += [ConTextRule(phrase, category, direction=direction) for phrase, category, direction in self.triggers]
+        # a trigger is (phrase, category, direction) or, for a shape rather than a phrase ("in 2012"), with a spaCy token pattern
+        rules += [ConTextRule(phrase, category, direction=direction, pattern=pattern[0] if pattern else None)
+                  for phrase, category, direction, *pattern in self.triggers]
         rules += [ConTextRule(phrase, "HISTORICAL", direction="BACKWARD", allowed_types=self.symptoms or None)
                   for phrase in self.resolutions]
         for rule in rules:

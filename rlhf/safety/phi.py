@@ -833,10 +833,20 @@ _RELATION_NOUN = (
     r"grandchildren|boys|girls)"
 )
 _RELATION = _c(
-    r"\b(?:my|our|his|her|their)\s+(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|great|grand|"
+    r"\b(?P<det>(?:my|our|his|her|their|pt'?s|patient'?s)\s+)?(?:(?:little|baby|older|younger|big|oldest|youngest|eldest|twin|new|late|great|grand|"
     r"step|ex|\d+\s*(?:year|yr|month|mo|week)s?\s*old)\s*-?\s*)*" + _RELATION_NOUN +
     r"(?:\s*'s\s+name\s+is|\s+is\s+(?:named|called)|\s+named|\s+called|\s*,)?\s+"
 )
+# Whom a note or message asks, tells or quotes: "tell maria", "per tomas", "spoke w/ deb", "let sam and jojo know".
+_ADDRESSED = _c(r"\b(?:tell|ask|per|let|thank|remind|spoke\s+(?:w/|with|to)|talked\s+(?:w/|with|to)|text(?:ed)?|"
+                r"paged|messaged|according\s+to)\s+")
+# What people call a relative, which first-name lists also hold ("nan took too many", "pop said").
+_KIN = {"nan", "nana", "nanna", "gran", "granny", "grammy", "mum", "mam", "mom", "ma", "pa", "pop", "pops", "papa", "mama",
+        "dad", "daddy", "mummy", "mommy", "sis", "bro", "babe", "hun", "hon", "love", "doc"}
+# A first name opening a sentence, then what people report of someone: "bobby fell again", "may brought him in".
+_SUBJECT_REPORTS = re.compile(
+    r"(?:^|(?<=[.!?;]\s))(?P<v>[^\W\d_]+)\s+(?:says|said|called|brought|texted|rang|phoned|asked|wants|wanted|came|dropped|"
+    r"picked|fell|is\s+coming|was\s+here|left|mentioned|reports|reported|states|stated|agreed|refused|took|thinks|thought)\b")
 # Departments and teams a message thanks or signs off to: not a person.
 _DEPARTMENT = re.compile(r"(?:[a-z]+(?:ology|iatrics|iatry)|(?:internal|family|general|emergency|sports|travel|occupational) medicine|primary care|pharmacy|billing|reception|radiology|team|staff|everyone|"
                          r"all|nurses|doctors|front desk|office|clinic|lab|imaging|urgent care|er|icu|admin)")
@@ -999,7 +1009,23 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
     for m in _SIGN_OFF.finditer(text):
         take(m.end(), upper_only=True, strong=True, must_end=True)
     for m in _RELATION.finditer(text):
-        take(m.end(), strong=True, relation=True)
+        if m.group("det"):
+            take(m.end(), strong=True, relation=True)
+        elif (word := _NAME_TOKEN.match(text, m.end())) and _first_name(word.group(0).lower().removesuffix("'s")):
+            take(m.end(), strong=True, relation=True)  # no "my": only a first name ("niece Aoife", not "dad mistook")
+    for m in _ADDRESSED.finditer(text):
+        take(m.end(), relation=True)
+    for m in _SIGN_OFF.finditer(text):  # "thanks, lexi", "ty ash!"
+        if m.end() < len(text) and text[m.end()].islower():
+            take(m.end(), strong=True, must_end=True, relation=True)
+    for m in _SUBJECT_REPORTS.finditer(text):  # "bobby fell again", "Hope called back", "Oluwaseun says"
+        low = m.group("v").lower()
+        if _first_name(low) and low not in _KIN and not _drug(low) and (low not in lexicon or _first_name(low, english=True)) and (
+                _namelike(text, doc, m.start("v"), m.end("v"), lexicon, relation=True)):
+            out.append(("PHI_NAME", m.start("v"), m.end("v"), 0.7))
+    for _, start, end, _ in list(out):  # a name's partner in a list: "sam and jojo", "Jiho and Anh"
+        if joined := re.match(r"\s+(?:and|&)\s+", text[end:]):
+            take(end + joined.end(), relation=True)
     for m in _APPOSITIVE.finditer(text):
         take(m.end(), upper_only=True, strong=True, relation=True, must_end=True)
     for m in [*_FIELD.finditer(text), *_NAME_LABEL_LAST_FIRST.finditer(text)]:  # "Member: Chidi Okonkwo",

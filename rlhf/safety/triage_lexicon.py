@@ -262,7 +262,8 @@ CONCEPTS: dict[str, list[str]] = {
     ],
     "sepsis_word": [r"sepsis|septic|neutropeni\w*"],
     "chemo_fever": [r"chemo\w*"],
-    "fever": [rf"high temp\w*|{_FEVER_WORD}|temp(?:erature)? {{_G2}}(?:high|up|of|is|was|\d)|(?:has|have|had|running|got) (?:a )?(?:high )?"
+    # A temperature is a fever by its value (the 38-41 and 101-106 alternatives) or its words, not for being a number ("temp 36.8").
+    "fever": [rf"high temp\w*|{_FEVER_WORD}|temp(?:erature)? {{_G2}}(?:high|up)|(?:has|have|had|running|got) (?:a )?(?:high )?"
               r"temp(?:erature)?\b|\b3[89](?:[.,]\d+)?\b|\b4[01](?:[.,]\d+)?\b"
               r"|\b10[1-6](?:[.,]\d)?\b|burning up|boiling|hot to (?:the )?touch|shiver\w*|chills"],
     # --- overdose ------------------------------------------------------------------------------
@@ -444,7 +445,7 @@ CONTEXT_TRIGGERS: list[tuple[str, str, str]] = [
         "year ago", "yrs ago", "months ago", "month ago", "a while ago", "a while back", "as a kid", "as a child", "as a teenager",
         "as a teen", "as a baby", "used to", "in the past",
         "history of", "back in", "died of", "died from", "passed away from", "previous diagnoses", "past diagnoses",
-        "diagnoses incl", "diagnoses include", "past medical history", "medical history", "in 2019", "in 2020", "in 2021", "in 2022", "in 2023", "in 2024", "in 2025", "previously",
+        "diagnoses incl", "diagnoses include", "past medical history", "medical history", "previously",
         "nothing since", "never since", "no problems since", "my late", "in his sixties", "in her sixties", "in his seventies",
         "in her seventies", "in his fifties", "in her fifties", "many years ago",
         *(f"{who} {tail}" for who in ("when i was", "when he was", "when she was", "when they were")
@@ -571,8 +572,19 @@ FIGURES += [_fill(p) for p in (
 RESOLUTION_TRIGGERS += ["fine at rest", "stopped after", "it stopped", "it's stopped", "gone now", "hasn't come back",
                         "hasnt come back", "sorted it", "recovered really well", "recovered well", "doing brilliantly"]
 CONTEXT_TRIGGERS += [(p, "HYPOTHETICAL", "FORWARD") for p in ("can the", "can a", "does the", "could the", "read something")]
-CONTEXT_TRIGGERS += [(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
-    "in 2015", "in 2016", "in 2017", "in 2018", "back in 2019")]  # not "last week": a birth or a positive test last week is current
+# A year anchors the past like a month does ("had a stroke in 2012"), whichever year it is.
+CONTEXT_TRIGGERS += [("in <year>", "HISTORICAL", "BIDIRECTIONAL", [{"LOWER": {"IN": ["in", "since"]}, "OP": "?"},
+                                                                   {"LOWER": "back", "OP": "?"}, {"LOWER": "in"},
+                                                                   {"TEXT": {"REGEX": r"^(?:19[5-9]\d|20[0-2]\d)$"}}])]
+# Getting better at the end of a long sentence resolves it (SENTENCE_SCOPE); not getting better does not.
+RESOLUTION_TRIGGERS += ["improving", "getting better", "slowly getting better"]
+CONTEXT_TRIGGERS += [(p, "PSEUDO", "PSEUDO") for p in (
+    "not improving", "isn't improving", "isnt improving", "not getting better", "isn't getting better", "isnt getting better",
+    "wasn't improving", "no better", "not fine now")]
+# A risk is not an event: "her stroke risk", "my risk of a heart attack".
+FIGURES += [r"(?:stroke|heart attack|heart|cardiac|seizure|suicide) risk|risk (?:of|for) (?:a |another |having a )?(?:stroke|heart attack|seizures?)"
+            r"|risk (?:calculator|score|factors?)"]
+# (years: the "in <year>" pattern below; not "last week": a birth or a positive test last week is current)
 # Inability is a symptom, not a negation: "he can't walk, his hands are freezing" asserts what follows.
 CONTEXT_TRIGGERS += [(p, "PSEUDO", "PSEUDO") for p in (
     "can't walk", "cant walk", "can't stand", "cant stand", "can't see", "cant see", "can't breathe", "cant breathe", "can't feel",
