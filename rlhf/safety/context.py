@@ -29,7 +29,8 @@ SENTENCE_SCOPE = frozenset({"is that true", "just curious", "school project", "f
                             "i like to be prepared", "letter home", "many years ago",
                             "difference between", "what's the difference", "whats the difference",
                             # a symptom resolved at the end of a long sentence ("..., a&e said bells palsy, slowly improving")
-                            "fine now", "fine since", "improving", "getting better"})
+                            "fine now", "fine since", "improving", "getting better", "same as always", "same as usual",
+                            "nothing's changed", "nothings changed", "nothing has changed"})
 SENTENCE_MAX_SCOPE = 20
 # The modifier categories that stop a finding from counting. FAMILY (a relative) and POSSIBLE_EXISTENCE
 # ("worried about", "might be") are not among them: in doubt, escalate.

@@ -590,3 +590,27 @@ CONTEXT_TRIGGERS += [(p, "PSEUDO", "PSEUDO") for p in (
     "can't walk", "cant walk", "can't stand", "cant stand", "can't see", "cant see", "can't breathe", "cant breathe", "can't feel",
     "cant feel", "can't move", "cant move", "can't wake", "cant wake", "can't keep", "cant keep", "can't talk", "cant talk")]
 CATEGORIES["meningitis"] = (CATEGORIES["meningitis"][0], CATEGORIES["meningitis"][1] + (("meningeal", "systemic"),))
+
+# Read off the lay near-misses of rlhf/data/lay/ (training data for the head, never a held-out set),
+# as general shapes: a condition named as a service, a record or a test; the figures of speech people
+# use for a phone or a queue; questions about what could cause one; the past in decades; and
+# symptoms "the same as always".
+FIGURES += [_fill(p) for p in (
+    r"(?:stroke|seizure|epilepsy|meningitis|meningococcal|carbon monoxide|overdose|naloxone|suicide|heart attack|cardiac|sepsis|"
+    r"anaphylaxis|allergy|diabetes|diabetic) (?:support group|support|clinic|nurse|team|ward|unit|service|record|certificate|"
+    r"letter|tests?|testing|screening|vaccin\w*|jabs?|kits?|training|course|leaflet|awareness|rehab\w*|charity|research)",
+    r"(?:phone|laptop|computer|printer|car|wifi|tv|telly|brain|internet|app|engine)\S* (?:is |'s |was )?(?:having|had|has|have) "
+    r"(?:a |an )?(?:seizure|stroke|fit|heart attack|meltdown)",
+    r"running on fumes|knock out a horse|(?:tastes?|smells?|tasted|smelled) like (?:actual |literal )?poison",
+    r"(?:od'?d|overdosed?|overdosing) on (?:netflix|tv|telly|chocolate|sugar|candy|coffee|caffeine|sweets|cake|christmas|tiktok|"
+    r"youtube|work|sun|carbs|crisps|pizza|food|my mother|family)",
+    r"near(?:ly)? enough (?:had |have )?(?:a )?(?:fit|stroke|heart attack)|(?:nearly|almost) (?:had |have )?(?:a )?fit",
+)]
+CONTEXT_TRIGGERS += [(p, "HYPOTHETICAL", "FORWARD") for p in (
+    "what counts as", "would that cause", "would that actually cause", "could that cause", "can that cause", "could it cause",
+    "can it cause", "could running", "bring on a", "give me a", "give you a", "risk of getting")]
+CONTEXT_TRIGGERS += [(p, "HISTORICAL", "BIDIRECTIONAL") for p in (
+    "died by", "in the 60s", "in the 70s", "in the 80s", "in the 90s", "in the sixties", "in the seventies", "in the eighties",
+    "in the nineties")]
+RESOLUTION_TRIGGERS += ["same as always", "same as usual", "the same as usual", "nothing's changed", "nothings changed",
+                        "nothing has changed", "exactly the same since", "like normal", "came round in seconds"]
