@@ -1018,7 +1018,7 @@ def _name_rule(text: str, doc: Any, lexicon: set[str]) -> list[tuple[str, int, i
     for m in _SIGN_OFF.finditer(text):  # "thanks, lexi", "ty ash!"
         if m.end() < len(text) and text[m.end()].islower():
             take(m.end(), strong=True, must_end=True, relation=True)
-    for m in _SUBJECT_REPORTS.finditer(text):  # "bobby fell again", "Hope called back", "Oluwaseun says"
+    for m in _SUBJECT_REPORTS.finditer(text):  # "bobby fell again", "Hope called back", "Siobhan says"
         low = m.group("v").lower()
         if _first_name(low) and low not in _KIN and not _drug(low) and (low not in lexicon or _first_name(low, english=True)) and (
                 _namelike(text, doc, m.start("v"), m.end("v"), lexicon, relation=True)):
