@@ -404,8 +404,9 @@ class DeploymentResources(_Section):
 class KeyRateLimit(_Section):
     """One API key's own rate limit (serve.rate_limits), in place of the default."""
 
-    per_minute: float = Field(120.0, gt=0.0, description="requests this key may send per minute, per ingress replica")
-    burst: int = Field(30, ge=1, description="requests this key may send at once")
+    # No defaults: the defaults are serve.rate_limit_per_minute and serve.rate_limit_burst; an override states both.
+    per_minute: float = Field(gt=0.0, description="requests this key may send per minute, per ingress replica")
+    burst: int = Field(ge=1, description="requests this key may send at once")
 
 
 class ABSettings(_Section):

@@ -148,7 +148,7 @@ def test_per_key_rate_limits_are_named_by_key_id_not_by_the_key():
     ok = load_config("default", ["serve.rate_limits={'%s': {per_minute: 6, burst: 2}}" % key_id("a-key-of-sixteen-chars")])
     assert ok.serve.rate_limits[key_id("a-key-of-sixteen-chars")].burst == 2
     with pytest.raises(ConfigError, match="key id"):
-        load_config("default", ["serve.rate_limits={'a-key-of-sixteen-chars': {burst: 2}}"])
+        load_config("default", ["serve.rate_limits={'a-key-of-sixteen-chars': {per_minute: 6, burst: 2}}"])
 
 
 def _record(i: int, **kw) -> AuditRecord:

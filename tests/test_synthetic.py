@@ -8,7 +8,7 @@ import pytest
 
 from rlhf.data import synthetic_content as content
 from rlhf.data.loading import load_preferences
-from rlhf.data.synthetic import _TOPIC_KEYS, _Filler, generate, make_pair, write_dataset
+from rlhf.data.synthetic import _TOPIC_KEYS, _Filler, generate, make_pair, topic_spec, write_dataset
 from tests.conftest import DATA, ROOT
 
 RED_FLAGS = ("chest_pain", "stroke_signs", "suicidal_ideation", "anaphylaxis", "severe_bleeding", "infant_fever",
@@ -89,7 +89,7 @@ def test_every_template_fills(name):
     rng = random.Random(0)
     for topic in category.get("topics") or (None,):
         pools = _pools(category, topic)
-        spec = {**category, **{k: v for k, v in (topic or {}).items() if k in ("chosen", "failures", "rejected")}}
+        spec = topic_spec(category, topic)
         texts = [*(topic or category)["messages"], *(t for part in spec["chosen"] for t in part)]
         texts += [t for failure in spec["failures"] for t in spec["rejected"].get(failure) or content.GENERIC_REJECTED[failure]]
         for text in texts:

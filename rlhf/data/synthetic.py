@@ -71,6 +71,11 @@ def _history(rng: random.Random) -> list[dict[str, str]]:
     return turns
 
 
+def topic_spec(category: Mapping, topic: Mapping | None) -> Mapping:
+    """The category with the chosen reply, failures and rejected replies its topic brings, if any."""
+    return {**category, **{k: topic[k] for k in ("chosen", "failures", "rejected") if k in (topic or {})}}
+
+
 def make_pair(rng: random.Random, category: dict) -> dict:
     """One preference row of `category` (a dict from synthetic_content.CATEGORIES)."""
     pools: dict[str, tuple[str, ...]] = dict(content.SHARED_SLOTS)
@@ -86,7 +91,7 @@ def make_pair(rng: random.Random, category: dict) -> dict:
         pools.update({k: v for k, v in topic.items() if k not in _TOPIC_KEYS})
         messages = topic["messages"]
         ages, fixed_sex = topic.get("ages", ages), topic.get("sex", fixed_sex)
-        spec = {**category, **{k: topic[k] for k in ("chosen", "failures", "rejected") if k in topic}}
+        spec = topic_spec(category, topic)
     filler = _Filler(rng, pools)
     prompt = filler.fill(rng.choice(messages))
     # Opener and closer are optional, so length alone does not give the chosen reply away.
