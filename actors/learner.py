@@ -24,6 +24,14 @@ class LearnerActor:
     def evaluate(self, prompts: list[list[int]], generations: list[Generation], with_reference: bool) -> RolloutBatch:
         return self.learner.evaluate(prompts, [g.token_ids for g in generations], with_reference)
 
+    def score(self, prompts: list[list[int]], replies: list[list[int]]) -> tuple[list[list[float]], list[list[float]]]:
+        """The learner's own log-probs of given replies (the sync check's side of the comparison), and those of
+        the SFT policy it started from (its adapter off; without LoRA, its own again)."""
+        lora = self.learner.lora
+        batch = self.learner.evaluate(prompts, replies, with_reference=lora)
+        rows = lambda t: [t[row, : len(reply)].tolist() for row, reply in enumerate(replies)]  # noqa: E731
+        return rows(batch.logprobs), rows(batch.ref_logprobs if lora else batch.logprobs)
+
     def update(self, exp: Experience) -> dict[str, float]:
         """PPO's update on the experience the driver built from this learner's own rollout batch."""
         return self.learner.update(exp, self.generator)

@@ -28,6 +28,7 @@ from rlhf.models.reward_model import HEADS_FILE
 from rlhf.ppo.experience import SafetyGuard, build_targets
 from rlhf.ppo.kl import AdaptiveKLController, kl_k1
 from rlhf.ppo.registry import variants
+from rlhf.ppo.sync_check import check_sync, logprob_gap
 from rlhf.tracking import Tracker
 from rlhf.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from rlhf import seeds, timeouts
@@ -79,6 +80,16 @@ def prompt_pool(config: Config) -> tuple[list[PreferencePair], list[PreferencePa
     return train, test
 
 
+def sync_probe(config: Config, sft: Path) -> tuple[list[list[int]], list[list[int]]]:
+    """The weight-sync check's fixed probe: the first held-out prompt and its physician-preferred reply, as token ids."""
+    from rlhf.data.formatting import encode_response
+    from rlhf.models.loading import load_tokenizer
+
+    tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(sft)}))
+    pair = prompt_pool(config)[1][0]
+    return prompt_ids(tokenizer, config.data, [pair]), [encode_response(tokenizer, pair.chosen, config.generation.max_new_tokens)]
+
+
 def batch_for(pool: list[PreferencePair], step: int, size: int, seed: int) -> list[PreferencePair]:
     """The prompts of step `step` (0-based): epochs of seeded shuffles, so a resumed run reads on where it stopped."""
     orders: dict[int, list[int]] = {}
@@ -120,6 +131,7 @@ class Workers:
         self.learner = LearnerActor.options(**opts("learner", restartable=False)).remote(tree, str(sft))
         ray.get([a.ping.remote() for a in (*self.restartable, self.learner)])
         self.weights: str | None = None
+        self.probe = sync_probe(config, sft)
 
     @property
     def restartable(self) -> list:
@@ -152,6 +164,7 @@ class Workers:
                 time.sleep(1.0)
         if self.weights is not None:
             self.ray.get(self.rollout.sync.remote(self.weights))
+            self.check_sync()
 
     def shutdown(self) -> None:
         """Free the actors and their placement group (the cluster may run other jobs after this one)."""
@@ -163,12 +176,25 @@ class Workers:
         if in_trial_group() is None:  # a Tune trial's group belongs to Tune
             remove_placement_group(self.group)
 
-    def sync(self, folder: Path) -> float:
+    def sync(self, folder: Path) -> dict[str, float]:
+        """The learner's weights exported to `folder` and loaded by the rollout engine, then checked
+        (rlhf/ppo/sync_check.py): `timing/sync`, `sync/logprob_gap`, `sync/policy_drift`. A gap past
+        `generation.sync_tolerance` is a WeightSyncError: the run stops."""
         started = time.perf_counter()
         merged = self.config.generation.weight_sync == "merged"
         self.weights = self.ray.get(self.learner.export_weights.remote(str(folder), merged))
         self.retrying("sync", lambda: self.ray.get(self.rollout.sync.remote(self.weights)))
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        return {"timing/sync": seconds, **self.check_sync()}
+
+    def check_sync(self) -> dict[str, float]:
+        """Both sides score the probe reply; the engine must be within the tolerance of the learner."""
+        prompts, replies = self.probe
+        engine = self.retrying("sync check", lambda: self.ray.get(self.rollout.score.remote(prompts, replies)))
+        learner, base = self.ray.get(self.learner.score.remote(prompts, replies))
+        gap = logprob_gap(engine, learner)
+        check_sync(gap, self.config.generation.sync_tolerance, str(self.weights))
+        return {"sync/logprob_gap": gap, "sync/policy_drift": logprob_gap(learner, base)}
 
 
 def ppo_step(workers: Workers, config: Config, pairs: list[PreferencePair], prompts: list[list[int]], beta: float, seed: int):
@@ -312,7 +338,7 @@ class PPOTrainer:
                 step_started = time.perf_counter()
                 metrics, scores, generations = ppo_step(workers, config, pairs, prompt_ids(tokenizer, config.data, pairs), kl_ctl.beta,
                                                         config.runtime.seed + step)
-                metrics["timing/sync"] = workers.sync(folder / "weights")
+                metrics.update(workers.sync(folder / "weights"))
                 step += 1
                 metrics["kl/beta"] = kl_ctl.beta
                 kl_ctl.update(metrics["objective/kl"], s.prompts_per_step)
@@ -328,7 +354,8 @@ class PPOTrainer:
                 print(f"[ppo] step {step}/{s.steps}  reward {metrics['objective/reward']:+.3f}  kl {metrics['objective/kl']:.3f}  "
                       f"beta {metrics['kl/beta']:.4f}  unsafe {metrics['safety/unsafe_rate']:.0%}  "
                       f"clipfrac {metrics['policy/clipfrac']:.2f}  gen {metrics['timing/generate']:.1f}s "
-                      f"score {metrics['timing/score']:.1f}s train {metrics['timing/train']:.1f}s sync {metrics['timing/sync']:.1f}s",
+                      f"score {metrics['timing/score']:.1f}s train {metrics['timing/train']:.1f}s sync {metrics['timing/sync']:.1f}s "
+                      f"(gap {metrics['sync/logprob_gap']:.3f}, drift {metrics['sync/policy_drift']:.3f})",
                       flush=True)
                 tripped = guard.observe(metrics["safety/unsafe_rate"])
                 if tripped or step % s.checkpoint_every == 0 or step == s.steps:

@@ -63,6 +63,10 @@ class RolloutActor:
         sft = AutoModelForCausalLM.from_pretrained(self.model_dir).to(self.device).eval()
         return HFBackend(sft, self.backend.tokenizer).generate(prompts, settings, seed=seed)
 
+    def score(self, prompts: list[list[int]], replies: list[list[int]]) -> list[list[float]]:
+        """The engine's log-probs of given replies under the weights it now samples from (the sync check)."""
+        return self.backend.score(prompts, replies)
+
     def sync(self, weights_dir: str) -> str:
         """Load the learner's newest weights: the LoRA adapter (a new adapter id), or a full checkpoint."""
         if isinstance(self.backend, VLLMBackend):

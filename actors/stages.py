@@ -14,7 +14,7 @@ from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.tracking import Tracker
-from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir
+from rlhf.training.stages import completed, fingerprint, mark_completed, stage_dir, stage_output
 
 REWARD_ROLES = ("reward_model", "judge")
 REWARD_HEADLINE = ("test_accuracy", "test_margin", "safety_recall", "safety_precision", "safety_auroc", "safety_ece")
@@ -114,6 +114,39 @@ def train_reward(config: Config, role: str, force: bool = False) -> dict[str, An
     return run_stage(
         config, role, "rlhf.training.reward.run_reward_model", SECTIONS, [data.train_path, data.test_path], check, force,
         final_metrics=final_metrics, role=role,
+    )
+
+
+def train_preference(config: Config, force: bool = False) -> dict[str, Any]:
+    """The DPO, IPO or KTO stage (`dpo.loss` names it and its folder): LoRA on the SFT policy, the SFT
+    stage trained first when `dpo.sft_dir` does not name one. Its fingerprint holds the SFT weights'
+    bytes, so a retrained SFT policy makes it stale."""
+    from rlhf.errors import RLHFError
+    from rlhf.ppo.registry import preference_loss
+    from rlhf.training.dpo import SECTIONS
+
+    s, data = config.dpo, config.data
+    preference_loss(s.loss)  # an unknown name stops here, before any training
+    if not config.model.lora.enabled:
+        raise RLHFError("dpo needs model.lora.enabled=true: its reference is the SFT policy with the adapter off")
+    if s.sft_dir is not None and not Path(s.sft_dir).is_dir():
+        raise RLHFError(f"dpo.sft_dir: {s.sft_dir} is not a folder (train it with jobs/sft.py)")
+    if s.sft_dir is None:
+        train_sft(config, False)
+    sft = Path(s.sft_dir) if s.sft_dir else stage_output(config, "sft")
+    hashed = config.model_copy(update={"dpo": s.model_copy(update={"sft_dir": None})})  # where it is is not what it is
+
+    def check() -> None:
+        for path in (data.train_path, data.val_path):
+            load_preferences(path, data.max_history_turns)
+
+    def final_metrics(r: dict[str, Any]) -> dict[str, float]:
+        return {k: v for k, v in r.items() if k.startswith("eval_") and isinstance(v, float)}
+
+    return run_stage(
+        hashed, s.loss, "rlhf.training.dpo.run_dpo", SECTIONS,
+        [data.train_path, data.val_path, *sorted(sft.glob("*.safetensors"))], check, force,
+        final_metrics=final_metrics, sft_dir=str(sft),
     )
 
 

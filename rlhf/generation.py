@@ -33,6 +33,11 @@ class GenerationBackend(Protocol):
         the base weights, without the LoRA adapter (the same as `adapter=True` when there is none)."""
         ...
 
+    def score(self, prompts: Sequence[list[int]], replies: Sequence[list[int]]) -> list[list[float]]:
+        """log pi(token | prefix) of each given reply token under the weights the backend generates with now:
+        what the weight-sync check compares with the learner's own log-probs."""
+        ...
+
 
 class HFBackend:
     """Batched `model.generate` with left padding; returns token log-probs of what it sampled."""
@@ -62,6 +67,18 @@ class HFBackend:
             with self.model.disable_adapter():
                 return self._generate(prompts, settings, seed)
         return self._generate(prompts, settings, seed)
+
+    def score(self, prompts: Sequence[list[int]], replies: Sequence[list[int]]) -> list[list[float]]:
+        import torch
+
+        from rlhf.models.logprobs import reply_logprobs
+        from rlhf.ppo.rollout import collate_samples
+
+        batch = collate_samples(prompts, replies, self.tokenizer.pad_token_id)
+        device = next(self.model.parameters()).device
+        with torch.no_grad():
+            logprobs, _, _ = reply_logprobs(self.model, batch, device)
+        return [logprobs[row, : len(reply)].tolist() for row, reply in enumerate(replies)]
 
     def _generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None) -> list[Generation]:
         import torch
@@ -138,6 +155,21 @@ class VLLMBackend:
 
     def reload_weights(self, model_dir: str) -> None:
         self.llm.collective_rpc("reload_weights", kwargs={"weights_path": model_dir})
+
+    def score(self, prompts: Sequence[list[int]], replies: Sequence[list[int]]) -> list[list[float]]:
+        """The engine's own log-probs of the given replies (vLLM's prompt log-probs of prompt + reply), with the
+        synced adapter when there is one."""
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        params = SamplingParams(max_tokens=1, prompt_logprobs=0, temperature=0.0)
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p) + list(r)) for p, r in zip(prompts, replies)], params,
+                                    lora_request=self._lora, use_tqdm=False)
+        scores = []
+        for out, prompt, reply in zip(outputs, prompts, replies):
+            steps = out.prompt_logprobs[len(prompt) :]
+            scores.append([step[token].logprob for step, token in zip(steps, reply)])
+        return scores
 
     def generate(self, prompts: Sequence[list[int]], settings: GenerationSettings, seed: int | None = None,
                  adapter: bool = True) -> list[Generation]:

@@ -56,6 +56,39 @@ def test_ppo_iterations_survive_a_killed_rollout_actor(ppo_inputs, ray_cluster):
         workers.shutdown()
 
 
+@pytest.mark.parametrize("weight_sync", ["adapter", "merged"])
+def test_the_rollout_engine_samples_the_synced_weights_and_a_stale_engine_stops_the_run(ppo_inputs, ray_cluster, weight_sync):
+    """After each sync the engine's log-probs of the probe reply match the learner's (sync/logprob_gap); an
+    engine left on the SFT weights while the learner moved on is a WeightSyncError, not a silent run."""
+    from actors import ppo_trainer as job
+    from rlhf.data.formatting import prompt_ids
+    from rlhf.models.loading import load_tokenizer
+    from rlhf.ppo.sync_check import WeightSyncError
+
+    ray = ray_cluster
+    # a large step, so the learner moves further from the SFT policy than two numeric paths differ
+    config = load_config("tiny", [*overrides(ppo_inputs), f"generation.weight_sync={weight_sync}", "ppo.learning_rate=5e-3"])
+    found = job.resolve_inputs(config)
+    pool, _test = job.prompt_pool(config)
+    tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(found.sft)}))
+    workers = job.Workers(config, found.sft, found.reward_model)
+    tolerance = config.generation.sync_tolerance
+    try:
+        start = workers.sync(ppo_inputs / f"sync-{weight_sync}-0")  # the learner's weights before any update
+        assert start["sync/policy_drift"] == 0.0 and start["sync/logprob_gap"] < tolerance, start
+        for step in range(2):
+            pairs = job.batch_for(pool, step, 4, 0)
+            job.ppo_step(workers, config, pairs, prompt_ids(tokenizer, config.data, pairs), 0.1, step)
+            checked = workers.sync(ppo_inputs / f"sync-{weight_sync}-{step + 1}")
+        assert checked["sync/logprob_gap"] < tolerance < checked["sync/policy_drift"], checked
+        # the engine left on the weights it had before the updates (the SFT policy's, in this sync's format): stale
+        ray.get(workers.rollout.sync.remote(str(ppo_inputs / f"sync-{weight_sync}-0")))
+        with pytest.raises(WeightSyncError, match="the engine is not sampling the weights PPO trains"):
+            workers.check_sync()
+    finally:
+        workers.shutdown()
+
+
 def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pairs):
     from rlhf.config import PPOSettings, SafetySettings
     from rlhf.models.reward_scorer import RewardScorer

@@ -4,6 +4,7 @@ import json
 import sys
 
 import pytest
+import torch
 
 from rlhf.data.loading import write_preferences
 from tests.conftest import kill_job_after_checkpoint, sets
@@ -92,3 +93,49 @@ def test_reward_model_job_trains_both_models(tmp_path, run_job):
         assert result["role"] == role and 0.0 <= result[f"{name}/test_accuracy"] <= 1.0 and result["per_failure"]
         assert (tmp_path / role / "model" / "reward_model.json").is_file()
 
+
+
+def _weights(folder):
+    from safetensors.torch import load_file
+
+    return {k: v for f in sorted(folder.glob("*.safetensors")) for k, v in load_file(f).items()}
+
+
+def test_kto_job_killed_midway_resumes_then_dpo_trains_on_the_same_sft_policy(tmp_path, run_job, ray_cluster):
+    """KTO on unpaired rows (each pair's replies apart), killed after a checkpoint, resumes there; then
+    conservative, length-desensitised DPO on the SFT policy the KTO job trained first (one SFT for both,
+    as in the pipeline), which a rerun finds current."""
+    bad = run_job("dpo", *tiny(tmp_path, "dpo.loss=dpp"))
+    assert bad.code == 2 and "dpo.loss: 'dpp' is not registered (did you mean 'dpo'?)" in bad.err
+    bad = run_job("dpo", *tiny(tmp_path, "model.lora.enabled=false"))
+    assert bad.code == 2 and "model.lora.enabled=true" in bad.err and not tmp_path.joinpath("sft").exists()
+
+    args = [sys.executable, "jobs/dpo.py", "--config", "tiny",
+            *sets(f"runtime.output_dir={tmp_path}", "tracking.enabled=false", "dpo.loss=kto", "dpo.train_pairs=24",
+                  "dpo.batch_pairs=2", "dpo.eval_pairs=4", "dpo.checkpoint_every=2")]
+    done = kill_job_after_checkpoint(args, tmp_path / "kto" / "checkpoints", "step-00000[4-9]", timeout=300, ray=ray_cluster)
+    assert done and not (tmp_path / "kto" / "stage.json").exists()
+    rerun = run_job("dpo", *args[2:])
+    assert rerun.code == 0, rerun.err[-3000:]
+    result = stage_record(tmp_path / "kto")["result"]
+    assert result["resumed_from_step"] >= int(done[-1].split("-")[1]) and result["resumed_from_step"] % 2 == 0
+    assert (result["loss_name"], result["steps"], result["train_items"]) == ("kto", 12, 48)
+    assert result["trained_steps"] == 12 - result["resumed_from_step"] and "eval_kl" in result
+    assert stage_record(tmp_path / "sft")["result"]["steps"] == 4  # the SFT policy it started from, trained first
+
+    args = tiny(tmp_path, "dpo.train_pairs=16", "dpo.eval_pairs=8", "dpo.learning_rate=1e-3",
+                "dpo.label_smoothing=0.1", "dpo.ld_alpha=0.5")
+    first = run_job("dpo", *args)
+    assert first.code == 0, first.err[-3000:]
+    assert "[sft] output in" in first.out  # the same SFT policy, not trained again
+    result = stage_record(tmp_path / "dpo")["result"]
+    assert (result["loss_name"], result["steps"], result["train_items"], result["eval_pairs"]) == ("dpo", 4, 16, 8)
+    assert result["safety_weighted"] > 0  # some training pairs' rejected reply misses an escalation
+    assert result["eval_rewards/margins"] > 0 and result["eval_rewards/chosen"] > result["eval_rewards/rejected"]
+    policy, sft = _weights(tmp_path / "dpo" / "merged"), _weights(tmp_path / "sft" / "merged")
+    assert policy.keys() == sft.keys() and any(not torch.equal(policy[k], sft[k]) for k in policy)  # the adapter merged in
+    assert (tmp_path / "dpo" / "adapter" / "adapter_config.json").is_file()
+    written = (tmp_path / "dpo" / "stage.json").stat().st_mtime_ns
+    second = run_job("dpo", *args)
+    assert second.code == 0 and (tmp_path / "dpo" / "stage.json").stat().st_mtime_ns == written  # current: not retrained
+    assert "[dpo] output in" in second.out

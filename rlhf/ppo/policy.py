@@ -12,6 +12,7 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 
+from rlhf.models.logprobs import reply_logprobs
 from rlhf.ppo.losses import entropy_from_logits
 from rlhf.ppo.rollout import SequenceBatch
 
@@ -26,14 +27,11 @@ class PolicyWithValue(nn.Module):
 
     def forward(self, batch: SequenceBatch, device: torch.device, with_values: bool = True, with_entropy: bool = False):
         """(log-probs of the response tokens, values, entropy), each (B, R); values/entropy None if not asked."""
-        out = self.lm(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device),
-                      output_hidden_states=with_values)
-        positions = batch.positions.to(device)
-        rows = torch.arange(positions.shape[0], device=device).unsqueeze(1)
-        logits = out.logits[rows, positions].float()  # (B, R, V): only the response positions
-        logprobs = torch.log_softmax(logits, dim=-1).gather(-1, batch.response_ids.to(device).unsqueeze(-1)).squeeze(-1)
+        logprobs, logits, out = reply_logprobs(self.lm, batch, device, hidden_states=with_values)
         values = None
         if with_values:
+            positions = batch.positions.to(device)
+            rows = torch.arange(positions.shape[0], device=device).unsqueeze(1)
             hidden = out.hidden_states[-1][rows, positions]
             values = self.value_head(hidden.to(self.value_head.weight.dtype)).squeeze(-1).float()
         entropy = entropy_from_logits(logits) if with_entropy else None

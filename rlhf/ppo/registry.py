@@ -1,9 +1,10 @@
 """Named algorithm variants, chosen by config value (veRL's `register_adv_est` / `POLICY_LOSS_REGISTRY` style).
 
-A new advantage estimator or policy loss is one decorated function plus its name in the config
-(`ppo.advantage_estimator`, `ppo.policy_loss`): the trainer looks it up here, so no `if` branch
-grows in the loop. The built-in variants register themselves in rlhf/ppo/advantages.py and
-rlhf/ppo/losses.py; `variants()` imports those modules so a lookup always sees them.
+A new advantage estimator, policy loss or preference loss is one decorated function plus its name in
+the config (`ppo.advantage_estimator`, `ppo.policy_loss`, `dpo.loss`): the trainer looks it up here,
+so no `if` branch grows in the loop. The built-in variants register themselves in
+rlhf/ppo/advantages.py, rlhf/ppo/losses.py and rlhf/losses/preference.py; `variants()` and
+`preference_loss()` import those modules so a lookup always sees them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ ADVANTAGE_ESTIMATORS: Registry = Registry("ppo.advantage_estimator")
 POLICY_LOSSES: Registry = Registry("ppo.policy_loss")
 register_advantage_estimator = ADVANTAGE_ESTIMATORS.register
 register_policy_loss = POLICY_LOSSES.register
+PREFERENCE_LOSSES: Registry = Registry("dpo.loss")
+register_preference_loss = PREFERENCE_LOSSES.register
 
 
 def variants(advantage_estimator: str, policy_loss: str) -> tuple[Callable, Callable]:
@@ -56,3 +59,10 @@ def variants(advantage_estimator: str, policy_loss: str) -> tuple[Callable, Call
     import rlhf.ppo.losses  # noqa: F401 - registers clipped
 
     return ADVANTAGE_ESTIMATORS.get(advantage_estimator), POLICY_LOSSES.get(policy_loss)
+
+
+def preference_loss(name: str) -> Callable:
+    """The configured reward-model-free loss (`dpo.loss`: dpo, ipo, kto), or a ConfigError before any work starts."""
+    import rlhf.losses.preference  # noqa: F401 - registers dpo, ipo, kto
+
+    return PREFERENCE_LOSSES.get(name)

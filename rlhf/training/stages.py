@@ -21,12 +21,16 @@ STAGE_FILE = "stage.json"
 # The stage graph: which stages each one reads, and the folder inside a stage's own that the next
 # stages, the evaluation and the endpoint load. The pipeline, the PPO job's "train what is missing",
 # jobs/evaluate.py and serve/ all read it here.
+# The reward-model-free stages are named by their loss (`dpo.loss`), so DPO, IPO and KTO policies sit side by side.
+PREFERENCE_STAGES = ("dpo", "ipo", "kto")
 NEEDS: dict[str, tuple[str, ...]] = {
     "sft": (), "reward_model": (), "judge": (),
     "ppo": ("sft", "reward_model", "judge"),
+    **dict.fromkeys(PREFERENCE_STAGES, ("sft",)),
     "evaluation": ("ppo", "sft", "reward_model", "judge"),
 }
-OUTPUTS: dict[str, str] = {"sft": "merged", "reward_model": "model", "judge": "model", "ppo": "adapter"}
+OUTPUTS: dict[str, str] = {"sft": "merged", "reward_model": "model", "judge": "model", "ppo": "adapter",
+                           **dict.fromkeys(PREFERENCE_STAGES, "merged")}
 PPO_WEIGHTS = "weights"  # the PPO stage's whole-model weights (generation.weight_sync: merged), beside its adapter
 
 
