@@ -29,6 +29,7 @@ from rlhf.config import Config, EvaluationTargets
 from rlhf.data.loading import load_preferences
 from rlhf.errors import ModelUnavailableError
 from rlhf.evaluation.audit import CHECKED_SETS, audit_files, demographic_audit, load_probes, passes
+from rlhf.evaluation.comparison import BASELINE, PHYSICIAN, Arm, compare
 from rlhf.evaluation.errors import cases
 from rlhf.evaluation.records import Answer, Probe, answers_for
 from rlhf.evaluation.report import Evaluation, console_summary, write_report
@@ -37,7 +38,7 @@ from rlhf.evaluation.targets import missed_targets
 from rlhf.models.reward_model import HEADS_FILE
 from rlhf.tracking import Tracker
 from rlhf.training.examples import take_stratified
-from rlhf.training.stages import PPO_WEIGHTS, completed, fingerprint, mark_completed, stage_dir, stage_output
+from rlhf.training.stages import PPO_WEIGHTS, PREFERENCE_STAGES, completed, fingerprint, mark_completed, stage_dir, stage_output
 
 GATE_FAILED_EXIT = 4
 SECTIONS = ("model", "data", "generation", "evaluation", "safety", "serve.max_repeated_ngram_share", "runtime.seed")
@@ -50,6 +51,8 @@ class Inputs:
     reference: Path
     reward_model: Path
     judge: Path
+    label: str = "policy"  # the evaluated policy's name in the side-by-side table
+    others: tuple[tuple[str, Path], ...] = ()  # evaluation.compare: (name, folder) in the engine's weight format
 
 
 def inputs(config: Config) -> Inputs:
@@ -71,7 +74,28 @@ def inputs(config: Config) -> Inputs:
     if not is_adapter and not (policy / "config.json").is_file():
         raise ModelUnavailableError(f"no policy at {policy} (neither a model nor a LoRA adapter folder): train it with "
                                     "jobs/ppo.py or set evaluation.policy_dir")
-    return Inputs(policy, is_adapter, *(v[0] for v in wanted.values()))
+    label = "PPO" if s.policy_dir is None else policy.name
+    return Inputs(policy, is_adapter, *(v[0] for v in wanted.values()), label=label, others=compared(config, is_adapter))
+
+
+def compared(config: Config, adapters: bool) -> tuple[tuple[str, Path], ...]:
+    """evaluation.compare resolved to (name, folder): a stage's LoRA adapter when the engine serves the evaluated
+    policy as an adapter over the reference, else its whole weights; a folder as given, when it fits that engine."""
+    out = []
+    for item in config.evaluation.compare:
+        if item in PREFERENCE_STAGES or item == "ppo":
+            name = item.upper()
+            folder = stage_dir(config, item) / ("adapter" if adapters else PPO_WEIGHTS if item == "ppo" else "merged")
+            job = "jobs/ppo.py" if item == "ppo" else f"jobs/dpo.py --set dpo.loss={item}"
+        else:
+            name, folder, job = Path(item).name, Path(item), "the job that trains it"
+        found = "adapter_config.json" if adapters else "config.json"
+        if not (folder / found).is_file():
+            kind = "a LoRA adapter over the reference" if adapters else "a whole model"
+            raise ModelUnavailableError(f"evaluation.compare: no {name} policy at {folder} ({kind}, as the evaluated policy is): "
+                                        f"train it with {job}, or remove it from evaluation.compare")
+        out.append((name, folder))
+    return tuple(out)
 
 
 def engine_config(config: Config, found: Inputs) -> Config:
@@ -102,7 +126,7 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
     from actors.reference import ReferenceActor
     from actors.reward import RewardActor
     from actors.rollout import RolloutActor
-    from rlhf.data.formatting import prompt_ids
+    from rlhf.data.formatting import encode_response, prompt_ids
     from rlhf.models.loading import load_tokenizer
 
     ensure_ray(config)
@@ -117,22 +141,28 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
     print(f"[evaluate] generating {len(probes)} replies per policy ({len(held_out)} held-out, {len(audit)} audit probes)", flush=True)
     started = time.perf_counter()
     rollout = RolloutActor.options(**opts("rollout")).remote(tree, str(found.reference), opts("rollout")["num_gpus"])
+    held = len(held_out)
+    others: dict[str, list] = {}
     try:
         ray.get(rollout.sync.remote(str(found.policy)))
         policy_gen = ray.get(rollout.generate.remote(prompts, seed, True, s.temperature))
         reference_gen = ray.get(rollout.generate.remote(prompts, seed, False, s.temperature))
+        for name, folder in found.others:  # the held-out prompts only: the audit is the evaluated policy's
+            ray.get(rollout.sync.remote(str(folder)))
+            others[name] = ray.get(rollout.generate.remote(prompts[:held], seed, True, s.temperature))
     finally:
         ray.kill(rollout)
     timings["timing/generate"] = time.perf_counter() - started
     print(f"[evaluate] generated in {timings['timing/generate']:.0f} s; scoring with the reward model, the judge and the "
           "reference", flush=True)
     started = time.perf_counter()
-    held = len(held_out)
     reward = RewardActor.options(**opts("reward")).remote(tree, str(found.reward_model))
     judge = RewardActor.options(**opts("reward")).remote(tree, str(found.judge))
     reference = ReferenceActor.options(**opts("reference")).remote(tree, str(found.reference))
-    policy_lp = (ReferenceActor.options(**opts("reference")).remote(tree, str(found.reference), str(found.policy))
-                 if found.policy_is_adapter else ReferenceActor.options(**opts("reference")).remote(tree, str(found.policy)))
+    scorer = lambda folder: (ReferenceActor.options(**opts("reference")).remote(tree, str(found.reference), str(folder))  # noqa: E731
+                             if found.policy_is_adapter else ReferenceActor.options(**opts("reference")).remote(tree, str(folder)))
+    policy_lp = scorer(found.policy)
+    other_lp = {name: scorer(folder) for name, folder in found.others}
     try:
         refs = {
             "rm_policy": reward.raw_scores.remote(probes, [g.text for g in policy_gen]),
@@ -143,14 +173,23 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
             "ref_lp": reference.logprobs.remote(prompts[:held], policy_gen[:held]),
             "policy_lp": policy_lp.logprobs.remote(prompts[:held], policy_gen[:held]),
             "threshold": reward.threshold.remote(),
+            "rm_chosen": reward.raw_scores.remote(held_out, [p.chosen for p in held_out]),
         }
+        for name, gens in others.items():
+            refs[f"rm_{name}"] = reward.raw_scores.remote(held_out, [g.text for g in gens])
+            refs[f"judge_{name}"] = judge.raw_scores.remote(held_out, [g.text for g in gens])
+            refs[f"lp_{name}"] = other_lp[name].logprobs.remote(prompts[:held], gens)
+            refs[f"ref_lp_{name}"] = reference.logprobs.remote(prompts[:held], gens)
         got = dict(zip(refs, ray.get(list(refs.values()))))
     finally:
-        for actor in (reward, judge, reference, policy_lp):
+        for actor in (reward, judge, reference, policy_lp, *other_lp.values()):
             ray.kill(actor)
     timings["timing/score"] = time.perf_counter() - started
     kl = (got["policy_lp"] - got["ref_lp"]).sum(dim=1).tolist()
-    return {"policy": policy_gen, "reference": reference_gen, "kl": kl, **got}
+    other_kl = {name: (got.pop(f"lp_{name}") - got.pop(f"ref_lp_{name}")).sum(dim=1).tolist() for name in others}
+    chosen_tokens = [len(encode_response(tokenizer, p.chosen or "", 1 << 16)) for p in held_out]
+    return {"policy": policy_gen, "reference": reference_gen, "kl": kl, "others": others, "other_kl": other_kl,
+            "chosen_tokens": chosen_tokens, **got}
 
 
 def assemble(config: Config, found: Inputs, held_out: list[Probe], audit: list[Probe], raw: dict[str, Any]) -> Evaluation:
@@ -167,6 +206,15 @@ def assemble(config: Config, found: Inputs, held_out: list[Probe], audit: list[P
     policy, reference = answers("policy"), answers("reference")
     chosen = raw["judge_chosen"][0]
     summary = summarize(held_out, policy[:held], reference[:held], raw["kl"], s, seed)
+    held_answers = lambda texts, tokens, finished, name: answers_for(  # noqa: E731
+        held_out, texts, tokens, finished, raw[f"rm_{name}"][0], raw[f"judge_{name}"][0], raw[f"rm_{name}"][1], raw["threshold"],
+        config.serve.max_repeated_ngram_share)
+    arms = [Arm(BASELINE, reference[:held]), Arm(found.label, policy[:held], raw["kl"])]
+    for name, gens in raw["others"].items():
+        arms.append(Arm(name, held_answers([g.text for g in gens], [len(g.token_ids) for g in gens], [g.finished for g in gens], name),
+                        raw["other_kl"][name]))
+    arms.append(Arm(PHYSICIAN, held_answers([p.chosen or "" for p in held_out], raw["chosen_tokens"], [True] * held, "chosen")))
+    comparison = compare(held_out, arms, s, seed)
     checked = [i for i, p in enumerate(audit) if p.audit_set in CHECKED_SETS]
     summary = with_audit(summary, [passes(audit[i], policy[held + i]) for i in checked],
                          [passes(audit[i], reference[held + i]) for i in checked], s, seed)
@@ -177,7 +225,7 @@ def assemble(config: Config, found: Inputs, held_out: list[Probe], audit: list[P
         reference_cases=cases(held_out, reference[:held], chosen, s.failure_margin),
         audit_probes=audit, audit_policy=policy[held:], audit_reference=reference[held:],
         demographic=tables, disparities=flagged, missed_targets=missed_targets(summary.values(), s.targets),
-        targets=s.targets.model_dump(), error_examples=s.error_examples,
+        targets=s.targets.model_dump(), error_examples=s.error_examples, comparison=comparison,
         notes=[f"{held} held-out test prompts, {len(audit)} audit probes; {config.generation.max_new_tokens} new tokens at most, "
                f"temperature {s.temperature:g}; intervals: {s.bootstrap_resamples} bootstrap resamples."],
     )
@@ -192,6 +240,8 @@ def mlflow_metrics(ev: Evaluation) -> dict[str, float]:
             if value == value:
                 out[f"eval/{name}{suffix}"] = value
     out.update({f"eval/reference/{n}": e.value for n, e in ev.summary.reference.items() if e.value == e.value})
+    for arm, row in ev.comparison.items():
+        out.update({f"eval/compare/{arm}/{name}": e.value for name, e in row.items() if e.value == e.value})
     out["eval/gate_passed"] = float(ev.passed)
     out["eval/disparities_flagged"] = float(len(ev.disparities))
     return out
@@ -204,7 +254,8 @@ def evaluate(config: Config, force: bool = False) -> dict[str, Any]:
     folder = stage_dir(config, "evaluation")
     weights = lambda d: sorted(d.glob("*.safetensors")) + sorted(d.glob(HEADS_FILE))  # noqa: E731
     files = [config.data.test_path, *audit_files(config.evaluation).values(),
-             *weights(found.policy), *weights(found.reference), *weights(found.reward_model), *weights(found.judge)]
+             *weights(found.policy), *weights(found.reference), *weights(found.reward_model), *weights(found.judge),
+             *(f for _, folder in found.others for f in weights(folder))]
     # The targets are left out: the gate is applied to the recorded metrics, so changing a bound
     # re-judges this evaluation instead of repeating it.
     untargeted = config.model_copy(update={"evaluation": config.evaluation.model_copy(update={"targets": EvaluationTargets()})})
@@ -225,6 +276,7 @@ def evaluate(config: Config, force: bool = False) -> dict[str, Any]:
         for path in (html, markdown, *sorted((folder / "plots").glob("*.png"))):
             run.log_artifact(path, "report" if path.suffix != ".png" else "report/plots")
         result = {"metrics": metrics, "report_html": str(html), "report_md": str(markdown), "summary": console_summary(ev),
+                  "comparison": {arm: {name: [e.value, e.low, e.high] for name, e in row.items()} for arm, row in ev.comparison.items()},
                   "wall_seconds": time.perf_counter() - started, "mlflow_run_id": run.run_id,
                   **timings}
     (folder / "result.json").write_text(json.dumps(result, indent=2))

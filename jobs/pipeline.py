@@ -3,10 +3,11 @@
     python jobs/pipeline.py [--config configs/default.yaml] [--set section.key=value ...] [--force]
 
 Stages: check the data, prepare the model, sample the base policy on held-out prompts, SFT, the
-reward model, the independent judge, PPO on Ray actors (with a short SFT-vs-PPO check), then the
-evaluation report (jobs/evaluate.py: metrics with intervals, error analysis, ethical audit); each is
-skipped when its output is current for the config and data. It ends with the evaluation summary and
-the report's path.
+reward model, the independent judge, PPO on Ray actors (with a short SFT-vs-PPO check), the
+reward-model-free policies `evaluation.compare` names (DPO, IPO, KTO: jobs/dpo.py), then the
+evaluation report (jobs/evaluate.py: every policy side by side, metrics with intervals, error
+analysis, ethical audit); each is skipped when its output is current for the config and data. It
+ends with the side-by-side table, the evaluation summary and the report's path.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import time
 from pathlib import Path
 
 from actors import ppo_trainer
-from actors.stages import train_reward, train_sft
+from actors.stages import train_preference, train_reward, train_sft
+from jobs import dpo as dpo_job
 from jobs import evaluate as evaluate_job
 from jobs import reward_model as reward_job
 from jobs import sft as sft_job
@@ -30,6 +32,7 @@ from rlhf.generation import HFBackend
 from rlhf.models.checkpoints import resolve_checkpoint
 from rlhf.models.loading import load_causal_lm
 from rlhf.tracking import Tracker, tracking_uri
+from rlhf.training.stages import PREFERENCE_STAGES
 
 def banner(text: str) -> None:
     print(f"\n== {text}", flush=True)
@@ -103,10 +106,19 @@ def main(argv: list[str] | None = None) -> int:
         banner("7. PPO on Ray actors (vLLM rollout, reward + safety scoring, learner), then SFT vs PPO on held-out prompts")
         inputs = ppo_trainer.PPOInputs(Path(sft["merged_dir"]), Path(rm["model_dir"]), Path(judge["model_dir"]))
         ppo = ppo_trainer.PPOTrainer(config, inputs).fit(args.force)
-        banner("8. evaluation: PPO vs SFT on held-out prompts and the ethical-audit sets, with the report")
+        preference = [stage for stage in config.evaluation.compare if stage in PREFERENCE_STAGES]
+        trained = []
+        for stage in preference:
+            banner(f"8. {stage.upper()} on the SFT policy without a reward model (Ray Train)")
+            trained.append(train_preference(config.model_copy(update={"dpo": config.dpo.model_copy(update={"loss": stage})}),
+                                            args.force))
+        compared = ", ".join(["PPO", *(s.upper() for s in preference)])
+        banner(f"9. evaluation: {compared}, SFT and the physicians' replies side by side on held-out prompts, the ethical audit, "
+               "the report")
         evaluation = evaluate_job.evaluate(config, args.force)
         banner("summary")
-        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_trainer.summary(ppo)):
+        for line in (sft_job.summary(sft), reward_job.summary(rm), reward_job.summary(judge), ppo_trainer.summary(ppo),
+                     *(dpo_job.summary(r) for r in trained)):
             print(f"  {line}")
         print()
         for line in ppo_trainer.table(ppo, config):
@@ -116,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                          **{f"ppo/{k}": v for k, v in ppo.items() if k.startswith("eval/")}, **evaluation["metrics"]})
         print("  serve the trained policies behind the safety gate: SERVE_API_KEYS=<a key of 16+ characters> "
               f".venv/bin/python jobs/serve_endpoint.py --config {args.config}" + "".join(f" --set {o}" for o in args.overrides))
-        print("\n  evaluation of the PPO policy against the SFT policy (jobs/evaluate.py):")
+        print("\n  evaluation (jobs/evaluate.py):")
         for line in evaluate_job.summary_lines(evaluation, config):
             print(f"  {line}")
         if run.run_id:

@@ -593,6 +593,11 @@ class EvaluationSettings(_Section):
     # the reward model; the independent judge).
     policy_dir: str | None = Field(None, description="the policy to evaluate: a model folder or a LoRA adapter folder")
     reference_dir: str | None = Field(None, description="the reference (SFT) policy; an adapter policy applies to it")
+    compare: list[str] = Field(
+        default_factory=list,
+        description="more policies shown side by side with the evaluated one and SFT on the held-out prompts: a stage of this "
+                    "config (dpo, ipo, kto, ppo) or a folder (a whole model, or a LoRA adapter over the reference)",
+    )
     reward_model_dir: str | None = Field(None, description="the reward model: mean reward and the safety head's escalations")
     judge_dir: str | None = Field(None, description="the independent judge: win and tie rates")
     prompts: int = Field(48, ge=1, description="held-out test prompts (one per pair, seeded sample)")

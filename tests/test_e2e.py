@@ -33,7 +33,8 @@ def test_python_c_loads_the_default_model_by_name_and_generates():
 SMALL = ["runtime.demo_prompts=2", "generation.max_new_tokens=8", "sft.train_examples=8", "sft.eval_examples=8",
          "reward.train_pairs=8", "reward.eval_pairs=24", "reward.epochs=1", "ppo.steps=1", "ppo.prompts_per_step=2",
          "ppo.minibatch_size=2", "ppo.eval_prompts=2", "evaluation.prompts=3", "evaluation.audit_per_set=1",
-         "evaluation.demographic_ages=[18-30,70-80]", "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100"]
+         "evaluation.demographic_ages=[18-30,70-80]", "evaluation.demographic_sexes=[female]", "evaluation.bootstrap_resamples=100",
+         "evaluation.compare=[dpo]", "dpo.train_pairs=8", "dpo.eval_pairs=4"]
 PRESETS = [
     # the tiny random model through every stage: the suite's run (about 2 minutes)
     pytest.param("configs/tiny.yaml", id="tiny"),
@@ -57,30 +58,36 @@ def test_pipeline_job_runs_and_records_to_mlflow(preset, tmp_path, run_job):
     # what the demo prints: its stage banners, the summary table and the evaluation's summary at the end
     assert "1. check the preference data" in out.stdout and "29 categories" in out.stdout
     for stage in ("4. supervised fine-tuning", "5. reward model", "6. independent judge", "7. PPO on Ray actors",
-                  "8. evaluation: PPO vs SFT", "win rate vs SFT (independent judge)"):
+                  "8. DPO on the SFT policy without a reward model", "9. evaluation: PPO, DPO, SFT and the physicians' replies",
+                  "win rate vs SFT (independent judge)"):
         assert stage in out.stdout
     report = tmp_path / "runs" / "evaluation" / "report.html"
-    tail = out.stdout[out.stdout.index("evaluation of the PPO policy against the SFT policy"):]  # the demo ends with it
+    tail = out.stdout[out.stdout.index("evaluation (jobs/evaluate.py):"):]  # the demo ends with it
+    assert "side by side" in tail and "length-controlled win rate vs SFT" in tail  # every policy's column, first
     assert "win rate" in tail and "safety compliance" in tail and "evaluation gate:" in tail and f"report: {report}" in tail
     assert report.stat().st_size > 50_000
     results = {stage: json.loads((tmp_path / "runs" / stage / "stage.json").read_text())["result"]
-               for stage in ("sft", "reward_model", "judge", "ppo", "evaluation")}
-    assert results["sft"]["train_examples"] == 8 and results["ppo"]["steps"] == 1
+               for stage in ("sft", "reward_model", "judge", "ppo", "dpo", "evaluation")}
+    assert results["sft"]["train_examples"] == 8 and results["ppo"]["steps"] == 1 and results["dpo"]["train_items"] == 8
+    assert list(results["evaluation"]["comparison"]) == ["SFT", "PPO", "DPO", "physician"]
     assert 0.0 <= results["judge"]["judge/test_accuracy"] <= 1.0 and 0.0 <= results["ppo"]["eval/judge_win_rate"] <= 1.0
     client = MlflowClient(tracking_uri=uri)
     runs = client.search_runs([client.get_experiment_by_name("clinical-rlhf").experiment_id])
     by_job = {r.data.tags["job"]: r for r in runs}
-    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge", "ppo", "evaluate"}
+    assert set(by_job) == {"pipeline", "sft", "reward_model", "judge", "ppo", "dpo", "evaluate"}
     pipeline = by_job["pipeline"]
     assert pipeline.data.metrics["data/train_rows"] > 3000 and pipeline.data.metrics["generate/tokens_per_s"] > 0
     assert [a.path for a in client.list_artifacts(pipeline.info.run_id, "samples")] == ["samples/base_policy.json"]
-    for job in ("sft", "reward_model", "judge", "ppo", "evaluate"):
+    for job in ("sft", "reward_model", "judge", "ppo", "dpo", "evaluate"):
         assert by_job[job].data.tags["mlflow.parentRunId"] == pipeline.info.run_id
     ppo = by_job["ppo"].data.metrics
     for key in ("objective/reward", "objective/kl", "objective/entropy", "policy/clipfrac", "policy/approxkl", "loss/policy",
                 "loss/value", "val/explained_var", "safety/unsafe_rate", "kl/beta", "timing/generate", "timing/score",
-                "timing/train", "timing/sync", "perf/tokens_per_s", "eval/judge_win_rate", "eval/safety_compliance"):
+                "timing/train", "timing/sync", "sync/logprob_gap", "sync/policy_drift", "perf/tokens_per_s", "eval/judge_win_rate",
+                "eval/safety_compliance"):
         assert key in ppo, key
+    assert {"rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies", "logps/chosen", "logps/rejected",
+            "eval_rewards/accuracies"} <= set(by_job["dpo"].data.metrics)
     assert "sft/eval_loss" in by_job["sft"].data.metrics and "sft/train_loss" in by_job["sft"].data.metrics
     assert {"rm/test_accuracy", "rm/safety_recall", "rm/safety_auroc"} <= set(by_job["reward_model"].data.metrics)
     assert {a.path for a in client.list_artifacts(by_job["judge"].info.run_id, "plots")} == {

@@ -138,13 +138,28 @@ EVAL_SMALL = ["evaluation.prompts=6", "evaluation.audit_per_set=1", "evaluation.
 
 
 def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(ppo_inputs, run_job):
-    """jobs/evaluate.py on the PPO job's LoRA adapter (vLLM LoRA rollout; KL with the adapter merged)."""
+    """jobs/evaluate.py on the PPO job's LoRA adapter (vLLM LoRA rollout; KL with the adapter merged), with a DPO
+    policy (its adapter over the same SFT policy) and the physicians' replies side by side."""
+    from rlhf.training.context import LocalContext
+    from rlhf.training.dpo import run_dpo
+
     assert (ppo_inputs / "ppo" / "adapter" / "adapter_config.json").is_file()
-    base = ["--config", "tiny", *sets(f"runtime.output_dir={ppo_inputs}", *EVAL_SMALL)]
+    dpo_config = load_config("tiny", [f"runtime.output_dir={ppo_inputs}", "dpo.train_pairs=8", "dpo.eval_pairs=4"])
+    run_dpo(dpo_config, LocalContext(), ppo_inputs / "dpo", "fp", sft_dir=str(ppo_inputs / "sft" / "merged"))
+    absent = run_job("evaluate", "--config", "tiny", *sets(f"runtime.output_dir={ppo_inputs}", "evaluation.compare=[kto]"))
+    assert absent.code == 2 and f"evaluation.compare: no KTO policy at {ppo_inputs / 'kto' / 'adapter'}" in absent.err
+    base = ["--config", "tiny", *sets(f"runtime.output_dir={ppo_inputs}", *EVAL_SMALL, "evaluation.compare=[dpo]")]
     out = run_job("evaluate", *base, "--gate")
     assert out.code in (0, 4), out.err[-3000:]
     folder = ppo_inputs / "evaluation"
     result = json.loads((folder / "result.json").read_text())
+    assert list(result["comparison"]) == ["SFT", "PPO", "DPO", "physician"]
+    dpo, physician = result["comparison"]["DPO"], result["comparison"]["physician"]
+    assert {"win_rate", "lc_win_rate", "win_vs_physician", "safety_compliance", "over_escalation", "kl"} <= set(dpo)
+    assert all(0.0 <= dpo[m][0] <= 1.0 for m in ("win_rate", "lc_win_rate", "win_vs_physician")) and dpo["kl"][0] == dpo["kl"][0]
+    assert "win_vs_physician" not in physician and "kl" not in physician
+    assert result["metrics"]["eval/compare/DPO/win_rate"] == dpo["win_rate"][0]
+    assert any(line.startswith("side by side") for line in out.out.splitlines() + result["summary"])
     for key in ("eval/win_rate", "eval/mean_reward", "eval/safety_compliance", "eval/escalation_recall", "eval/over_refusal",
                 "eval/kl", "eval/audit_pass_rate", "eval/win_rate_low", "eval/win_rate_high", "eval/reference/safety_compliance"):
         assert key in result["metrics"], key
@@ -152,6 +167,7 @@ def test_the_evaluation_job_reports_on_the_ppo_adapter_and_gates_on_its_targets(
     assert result["report_html"] == str(folder / "report.html") and any("win rate" in line for line in result["summary"])
     html = (folder / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 6 and "The 6 lowest-scoring replies" in html  # 20 asked, 6 there
+    assert html.index("Every policy side by side") < html.index("Headline metrics")
     # The targets are applied to the recorded metrics: changing them re-judges without re-running.
     written = (folder / "result.json").stat().st_mtime_ns
     impossible = run_job("evaluate", *base, "--gate", *sets("evaluation.targets.above.win_rate=1.0"))

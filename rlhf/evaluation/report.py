@@ -15,7 +15,8 @@ from rlhf.evaluation import plots
 from rlhf.evaluation.audit import pass_rates, passes
 from rlhf.evaluation.errors import FAILURE_KINDS, Case, clusters, confusion, kind_counts, lowest
 from rlhf.evaluation.records import Answer, Probe
-from rlhf.evaluation.statistics import Disparity
+from rlhf.evaluation.comparison import COMPARISON_METRICS
+from rlhf.evaluation.statistics import Disparity, Estimate
 from rlhf.evaluation.summary import PERCENT_METRICS, Summary
 
 HEADLINE = EVAL_METRICS  # the metrics targets may bound, in the order the tables show them
@@ -40,6 +41,7 @@ class Evaluation:
     targets: dict[str, dict[str, float]]
     error_examples: int = 20
     notes: list[str] = field(default_factory=list)
+    comparison: dict[str, dict[str, Estimate]] = field(default_factory=dict)  # arm -> metric (rlhf/evaluation/comparison.py)
 
     @property
     def passed(self) -> bool:
@@ -80,6 +82,8 @@ def withheld_reasons(found: Sequence[Case]) -> dict[str, int]:
 def tables(ev: Evaluation) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the report as (header, rows), shared by the HTML and Markdown writers."""
     out: dict[str, tuple[list[str], list[list[str]]]] = {}
+    if ev.comparison:
+        out[COMPARISON_TITLE] = comparison_table(ev.comparison)
     s = ev.summary
     out["Headline metrics (95% bootstrap intervals over prompts)"] = (
         ["metric", "policy", "reference", "target"],
@@ -128,6 +132,22 @@ def tables(ev: Evaluation) -> dict[str, tuple[list[str], list[list[str]]]]:
          for p, a in zip(ev.audit_probes, ev.audit_policy) if p.audit_set != "demographic"],
     )
     return out
+
+
+COMPARISON_TITLE = ("Every policy side by side on the held-out prompts (95% bootstrap intervals; win rates against SFT by the "
+                    "independent judge, a reply the gate withholds losing to one it lets through)")
+COMPARISON_LABELS = {"win_rate": "win rate vs SFT (ties apart)", "tie_rate": "tie rate vs SFT",
+                     "lc_win_rate": "length-controlled win rate vs SFT", "win_vs_physician": "win rate vs physician reply",
+                     "safety_compliance": "gate compliance", "over_refusal": "over-refusal (benign)",
+                     "over_escalation": "over-escalation (benign)", "kl": "KL from SFT", "length_mean": "length (tokens)"}
+
+
+def comparison_table(comparison: dict[str, dict[str, Estimate]]) -> tuple[list[str], list[list[str]]]:
+    """Metrics as rows, policies as columns (the physicians' replies last, as the ceiling)."""
+    arms = list(comparison)
+    metrics = [m for m in COMPARISON_METRICS if any(m in row for row in comparison.values())]
+    return (["metric", *arms],
+            [[COMPARISON_LABELS.get(m, m.replace("_", " ")), *(_estimate_text(comparison[a], m) for a in arms)] for m in metrics])
 
 
 def figures(ev: Evaluation, folder: Path) -> dict[str, Path]:
@@ -216,8 +236,16 @@ def console_summary(ev: Evaluation) -> list[str]:
     """The metric lines the job prints at the end (the gate's verdict is added by the job, from the
     targets in force then)."""
     s = ev.summary
+    lines = []
+    if ev.comparison:
+        header, rows = comparison_table(ev.comparison)
+        first = max(len(r[0]) for r in rows)
+        cells = [max(len(r[i]) for r in [header, *rows]) for i in range(1, len(header))]
+        lines.append("side by side on the held-out prompts (win rates vs SFT by the independent judge):")
+        for row in [header, *rows]:
+            lines.append(f"{row[0]:{first}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(row[1:], cells)))
     width = max(len(n) for n in HEADLINE)
-    lines = [f"{'':{width}}  {'policy':>28}  {'reference':>28}"]
+    lines.append(f"{'':{width}}  {'policy':>28}  {'reference':>28}")
     for name in HEADLINE:
         if name in s.policy:
             lines.append(f"{name.replace('_', ' '):{width}}  {_estimate_text(s.policy, name):>28}  "
