@@ -245,9 +245,8 @@ def evaluate(workers: Workers, config: Config, test: list[PreferencePair], judge
     ray = workers.ray
     prompts = prompt_ids(tokenizer, config.data, test)
     seed = config.runtime.seed + seeds.PPO_EVAL_GENERATION
-    temperature = config.ppo.eval_temperature
-    sft_gen = ray.get(workers.rollout.generate.remote(prompts, seed, False, temperature))
-    ppo_gen = ray.get(workers.rollout.generate.remote(prompts, seed, True, temperature))
+    sft_gen = ray.get(workers.rollout.generate.remote(prompts, seed, False))  # decoding as served (generation.*)
+    ppo_gen = ray.get(workers.rollout.generate.remote(prompts, seed, True))
     sft_scores, ppo_scores = ray.get([workers.reward.score.remote(test, sft_gen), workers.reward.score.remote(test, ppo_gen)])
     kl = policy_kl(workers, prompts, ppo_gen)
     # Outside any placement group: inside a Tune trial it would be captured into the trial's full bundles.

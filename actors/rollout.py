@@ -40,11 +40,10 @@ class RolloutActor:
         self.weights: str | None = None
         log.info("rollout actor ready: %s backend on %s", settings.backend, self.device)
 
-    def generate(self, prompts: list[list[int]], seed: int, policy: bool = True, temperature: float | None = None) -> list[Generation]:
-        """One reply per prompt from the current policy, or (policy=False) from the SFT policy it started from."""
+    def generate(self, prompts: list[list[int]], seed: int, policy: bool = True) -> list[Generation]:
+        """One reply per prompt from the current policy, or (policy=False) from the SFT policy it started from,
+        decoded as every reply is (generation.*: what the endpoint serves)."""
         settings = self.config.generation
-        if temperature is not None:
-            settings = settings.model_copy(update={"temperature": temperature})
         if not policy and self.weights is not None:
             return self._without_adapter(prompts, seed, settings)
         return self.backend.generate(prompts, settings, seed=seed)

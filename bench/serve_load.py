@@ -9,7 +9,7 @@ each time from N concurrent clients:
    encoded; no HTTP, key, validation, red-flag check, safety head, rules or audit log);
 2. endpoint: POST /api/v1/clinical-assist over HTTP, the whole gate.
 Prints p50/p95/p99 latency, requests/s, errors and escalations, and the gate's overhead as ratios.
-Decoding is greedy by default (serve.temperature=0) so both passes generate the same replies.
+Decoding is greedy by default (generation.temperature=0) so both passes generate the same replies.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main() -> None:
     from rlhf.data.loading import load_preferences
     from serve.app import API_PATH, app_for
 
-    config = load_config(args.config, ["serve.temperature=0", *args.overrides])
+    config = load_config(args.config, ["generation.temperature=0", *args.overrides])
     s = config.serve
     pairs = load_preferences(config.data.test_path)[: args.requests]
     application = app_for(config)
@@ -84,7 +84,7 @@ def main() -> None:
     serve.start(http_options={"host": "127.0.0.1", "port": args.port})
     t0 = time.perf_counter()
     serve.run(application, name="clinical-assist", route_prefix="/")
-    print(f"serve load: backend {s.backend}, up to {s.max_new_tokens} new tokens, {args.clients} clients, {len(pairs)} requests "
+    print(f"serve load: backend {s.backend}, up to {config.generation.max_new_tokens} new tokens, {args.clients} clients, {len(pairs)} requests "
           f"(held-out test messages, {sum(p.safety_label for p in pairs)} needing escalation); app up in {time.perf_counter() - t0:.0f} s")
     from transformers import AutoTokenizer
 

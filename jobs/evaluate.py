@@ -145,11 +145,11 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
     others: dict[str, list] = {}
     try:
         ray.get(rollout.sync.remote(str(found.policy)))
-        policy_gen = ray.get(rollout.generate.remote(prompts, seed, True, s.temperature))
-        reference_gen = ray.get(rollout.generate.remote(prompts, seed, False, s.temperature))
+        policy_gen = ray.get(rollout.generate.remote(prompts, seed, True))
+        reference_gen = ray.get(rollout.generate.remote(prompts, seed, False))
         for name, folder in found.others:  # the held-out prompts only: the audit is the evaluated policy's
             ray.get(rollout.sync.remote(str(folder)))
-            others[name] = ray.get(rollout.generate.remote(prompts[:held], seed, True, s.temperature))
+            others[name] = ray.get(rollout.generate.remote(prompts[:held], seed, True))
     finally:
         ray.kill(rollout)
     timings["timing/generate"] = time.perf_counter() - started
@@ -227,7 +227,7 @@ def assemble(config: Config, found: Inputs, held_out: list[Probe], audit: list[P
         demographic=tables, disparities=flagged, missed_targets=missed_targets(summary.values(), s.targets),
         targets=s.targets.model_dump(), error_examples=s.error_examples, comparison=comparison,
         notes=[f"{held} held-out test prompts, {len(audit)} audit probes; {config.generation.max_new_tokens} new tokens at most, "
-               f"temperature {s.temperature:g}; intervals: {s.bootstrap_resamples} bootstrap resamples."],
+               f"temperature {config.generation.temperature:g}, top-p {config.generation.top_p:g} (as served); intervals: {s.bootstrap_resamples} bootstrap resamples."],
     )
 
 

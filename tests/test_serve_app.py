@@ -91,7 +91,7 @@ def served(tmp_path_factory, trained_rm, monkeypatch_module, ray_cluster):
     _lora_adapter(base, adapter)
     port = _free_port()
     common = [f"serve.baseline_dir={base}", f"serve.policy_dir={adapter}", f"serve.reward_model_dir={trained_rm}",
-              "serve.backend=hf", "serve.max_new_tokens=24", "serve.temperature=0", "serve.rate_limit_burst=1000",
+              "serve.backend=hf", "generation.max_new_tokens=24", "generation.temperature=0", "serve.rate_limit_burst=1000",
               "serve.rate_limit_per_minute=100000", "serve.gate_timeout_s=120", "serve.policy.cpus=0.5", "serve.safety.cpus=0.25",
               "serve.ingress.cpus=0.1", "serve.audit.cpus=0.1", "serve.policy.threads=1", "serve.safety.threads=1",
               f"runtime.output_dir={root / 'runs'}", "tracking.enabled=false", f"serve.ab.kill_switch_file={root / 'KILL'}"]
@@ -335,7 +335,7 @@ def test_the_vllm_policy_deployment_batches_concurrent_requests_for_both_arms(se
     adapter = served["root"] / "tiny-adapter"
     # Large weights on every projection: on a random 2-layer model a small q/v adapter can leave the greedy loop unchanged.
     _lora_adapter(tiny_path, adapter, std=1.0, targets=("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))
-    config = load_config("tiny", ["serve.backend=vllm", "serve.max_new_tokens=12", "serve.temperature=0", "serve.policy.threads=1"])
+    config = load_config("tiny", ["serve.backend=vllm", "generation.max_new_tokens=12", "generation.temperature=0", "serve.policy.threads=1"])
     handle = serve.run(PolicyModel.options(ray_actor_options={"num_cpus": 0.5}).bind(config.model_dump(), str(tiny_path), str(adapter), 0.0),
                        name="vllm", route_prefix=None)
     try:

@@ -217,7 +217,7 @@ def test_export_samples_logged_interactions_into_blinded_pairs(tmp_path, tiny_pa
     adapter = tmp_path / "adapter"
     _lora_adapter(tiny_path, adapter)
     args = ["--config", "tiny", "--n", "5", "--db", str(tmp_path / "audit.db"), "--out", str(tmp_path / "batch"),
-            "--set", f"serve.baseline_dir={tiny_path}", "--set", f"serve.policy_dir={adapter}", "--set", "serve.max_new_tokens=6"]
+            "--set", f"serve.baseline_dir={tiny_path}", "--set", f"serve.policy_dir={adapter}", "--set", "generation.max_new_tokens=6"]
     out = call_job("export_annotations", *args)
     assert out.code == 0, out.err[-2000:]
     pairs = pq.read_table(tmp_path / "batch" / "pairs.parquet").to_pylist()

@@ -70,7 +70,7 @@ def ppo_trial(params: dict[str, Any], base: dict[str, Any], sweep_dir: str) -> N
     def on_step(step: int, metrics: dict[str, float], workers) -> None:
         if step % s.eval_every and step != s.steps:
             return
-        generations = ray.get(workers.rollout.generate.remote(prompts, config.runtime.seed + seeds.SWEEP_GENERATION, True, 0.0))
+        generations = ray.get(workers.rollout.generate.remote(prompts, config.runtime.seed + seeds.SWEEP_GENERATION, True))
         scores = ray.get(workers.reward.score.remote(pairs, generations))
         compliance = 1.0 - sum(sc.unsafe for sc in scores) / len(scores)
         rewards, _ = judge.raw_scores(pairs, [g.text for g in generations])
