@@ -131,7 +131,7 @@ def generate_and_score(config: Config, found: Inputs, held_out: list[Probe], aud
 
     ensure_ray(config)
     engine = engine_config(config, found)
-    tree, s, roles = engine.model_dump(), config.evaluation, config.placement
+    tree, roles = engine.model_dump(), config.placement
     gpu = gpus_available()
     opts = lambda role: {"num_cpus": getattr(roles, role).cpus, "num_gpus": getattr(roles, role).gpus if gpu else 0}  # noqa: E731
     tokenizer = load_tokenizer(config.model.model_copy(update={"name": str(found.reference)}))
