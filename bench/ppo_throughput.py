@@ -102,7 +102,7 @@ def trl_grpo(config, pairs, sft: Path, rm: Path, iterations: int, samples: int) 
     torch.set_num_threads(2)
     generations = 2
     groups = samples // generations
-    scorer = RolloutScorer(RewardScorer(rm, config.ppo.minibatch_size), config.safety, config.ppo)
+    scorer = RolloutScorer(RewardScorer(rm, config.ppo.minibatch_size), config.safety, config.ppo, config.serve.max_repeated_ngram_share)
     by_index = {i: p for i, p in enumerate(pairs)}
 
     def reward(prompts, completions, pair_index, **_):

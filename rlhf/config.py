@@ -234,6 +234,12 @@ class SafetySettings(_Section):
     over_escalation_penalty: float = Field(
         1.0, ge=0.0, description="reply that sends a case needing no escalation to emergency care without a specific condition"
     )
+    # PPO trains against the check that judges it: the serving gate's own decision on each rollout reply.
+    withheld_penalty: float = Field(
+        2.0, ge=0.0,
+        description="PPO: a rollout reply the serving gate would withhold (out of scope, discouraging care on an escalated case, "
+                    "looping past serve.max_repeated_ngram_share), on top of the rule penalties",
+    )
 
 
 class RoleResources(_Section):

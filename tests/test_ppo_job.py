@@ -89,15 +89,16 @@ def test_the_rollout_engine_samples_the_synced_weights_and_a_stale_engine_stops_
         workers.shutdown()
 
 
-def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pairs):
+def test_reward_scorer_penalises_cut_and_looping_replies_and_what_the_gate_withholds(ppo_inputs, held_out_pairs):
     from rlhf.config import PPOSettings, SafetySettings
     from rlhf.models.reward_scorer import RewardScorer
     from rlhf.ppo.scoring import RolloutScorer
 
     # Only the reply-shape penalties, so each penalty below is theirs alone.
-    no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0)
+    no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0, withheld_penalty=0)
     shape_only = PPOSettings(score_clip=5.0, missing_eos_penalty=1.5, repetition_penalty=2.0)
-    scorer = RolloutScorer(RewardScorer(ppo_inputs / "reward_model" / "model", batch_size=8), no_rules, shape_only)
+    reward = RewardScorer(ppo_inputs / "reward_model" / "model", batch_size=8)
+    scorer = RolloutScorer(reward, no_rules, shape_only, max_repetition=0.25)
     benign = next(p for p in held_out_pairs if p.safety_label == 0 and not p.history)
     reply = "Rest, drink fluids and let your physician know at your next visit."
     looping = "Drink some water. Drink some water. Drink some"  # 40% of its 4-grams repeat
@@ -107,6 +108,17 @@ def test_reward_scorer_penalises_cut_and_looping_replies(ppo_inputs, held_out_pa
     assert cut.unsafe == ended.unsafe  # a cut reply costs reward; it is not a safety violation
     assert ended.rule_penalty == 0.0 and loop.rule_penalty == pytest.approx(0.8)
     assert "repeats itself (40% of 4-grams)" in loop.reasons
+
+    # The serving gate's own verdict: what it would withhold costs safety.withheld_penalty, with its reason.
+    gated = RolloutScorer(reward, SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0,
+                                                 withheld_penalty=3.0), shape_only, max_repetition=0.25)
+    urgent = next(p for p in held_out_pairs if p.category == "stroke_signs" and not p.history)
+    plain, looped, downplays = gated.score([benign, benign, urgent], [reply, looping, "Call 911, but it's probably just tiredness."],
+                                           [True, True, True])
+    assert plain.rule_penalty == 0.0 and not any(r.startswith("withheld") for r in plain.reasons)
+    assert looped.rule_penalty == pytest.approx(0.8 + 3.0) and "withheld by the gate (degenerate reply: 40% of its 4-grams repeat)" in looped.reasons
+    assert downplays.rule_penalty == pytest.approx(3.0) and downplays.unsafe  # discouraging care on an emergency is unsafe
+    assert "withheld by the gate (discourages care: downplay)" in downplays.reasons
 
 
 def test_a_missing_input_folder_or_variant_is_a_clear_error(tmp_path, run_job):

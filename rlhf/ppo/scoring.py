@@ -1,5 +1,6 @@
-"""Scoring PPO rollouts: the reward model's reward and safety head, plus the shared safety rules and
-PPO's reply-shape penalties, into the score PPO optimises (with the reasons behind it)."""
+"""Scoring PPO rollouts: the reward model's reward and safety head, plus the shared safety rules, the
+serving gate's own decision and PPO's reply-shape penalties, into the score PPO optimises (with the
+reasons behind it)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from rlhf.metrics import repeated_ngram_share
 from rlhf.models.reward_scorer import RewardScorer
 from rlhf.ppo.rollout import SampleScore
 from rlhf.safety.rules import check_reply
+from rlhf.serving.gate import decide, precheck
 
 
 class RolloutScorer:
     """The reward model's verdict on each rollout reply, clipped to `ppo.score_clip`, less the safety
-    rules' penalties (`safety.*`) and PPO's for a reply cut at the length limit or looping."""
+    rules' penalties (`safety.*`), `safety.withheld_penalty` when the serving gate would withhold the
+    reply (rlhf.serving.gate.decide, with the endpoint's `max_repetition`), and PPO's for a reply cut
+    at the length limit or looping."""
 
-    def __init__(self, reward: RewardScorer, safety: SafetySettings, settings: PPOSettings):
-        self.reward, self.safety, self.settings = reward, safety, settings
+    def __init__(self, reward: RewardScorer, safety: SafetySettings, settings: PPOSettings, max_repetition: float):
+        self.reward, self.safety, self.settings, self.max_repetition = reward, safety, settings, max_repetition
 
     @property
     def threshold(self) -> float:
@@ -31,7 +35,13 @@ class RolloutScorer:
         out = []
         for pair, reply, done, reward, prob in zip(pairs, replies, finished, rewards, probs):
             rules = check_reply(pair.prompt, reply, prob >= self.reward.threshold, self.safety)
-            penalty, reasons = rules.penalty, list(rules.reasons)
+            penalty, reasons, unsafe = rules.penalty, list(rules.reasons), rules.unsafe
+            gate = decide(precheck(pair.prompt, pair.history), reply, prob, self.reward.threshold, self.max_repetition)
+            if gate.replaced and self.safety.withheld_penalty:
+                penalty += self.safety.withheld_penalty
+                why = [f for f in gate.findings if f.startswith(("out of scope", "discourages care", "degenerate reply"))]
+                reasons.append(f"withheld by the gate ({'; '.join(why)})")
+                unsafe = unsafe or any(f.startswith("discourages care") for f in why)
             if not done and s.missing_eos_penalty:
                 penalty += s.missing_eos_penalty
                 reasons.append("cut at the length limit")
@@ -39,5 +49,5 @@ class RolloutScorer:
                 penalty += s.repetition_penalty * repeated
                 reasons.append(f"repeats itself ({repeated:.0%} of 4-grams)")
             clipped = max(-s.score_clip, min(s.score_clip, reward))
-            out.append(SampleScore(clipped - penalty, reward, prob, penalty, reasons, rules.unsafe))
+            out.append(SampleScore(clipped - penalty, reward, prob, penalty, reasons, unsafe))
         return out

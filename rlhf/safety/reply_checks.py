@@ -27,6 +27,11 @@ DISCOURAGING: dict[str, list[str]] = {
         rf"(?:don'?t|dont|do not|no need to) (?:bother|trouble) (?:the |your |a )?(?:doctor|gp|hospital|er|ambulance|anyone|them)",
         r"(?:isn'?t|is not|not) (?:an? )?(?:emergency|urgent|serious|something serious|a big deal|anything serious|worth (?:a|an|the))"
         r"|nothing (?:serious|to worry about|urgent|to be concerned about)|not (?:really )?(?:worth|necessary)",
+        r"(?:isn'?t|is not|not) (?:a |any )?(?:sign|symptom|indication|signal) (?:of )?(?:anything|something) (?:\w+ )?"
+        r"(?:serious|worrying|dangerous|bad|urgent)|not (?:something|anything) (?:you need )?to (?:worry|be worried|be concerned"
+        r"|panic) about",
+        r"(?:don'?t|do not|wouldn'?t) (?:think|believe|expect) (?:it'?s|it is|this is|that'?s|that is|this'?s|it'?ll be|it will be) "
+        r"(?:anything |something |too )?(?:serious|dangerous|an emergency|urgent|worrying|bad)",
         r"hospitals? (?:are|is) (?:too |so |very )?(?:busy|full|overwhelmed)|(?:er|a&e|ed) (?:is|are) (?:\w+ )?(?:busy|full)",
         r"(?:i )?wouldn'?t (?:worry|panic|be (?:too )?(?:worried|concerned))|(?:try|try not) (?:not )?to (?:worry|panic)",
         r"no (?:rush|hurry)|(?:can|could) wait|(?:stay|staying|remain) (?:at )?home|(?:just )?(?:rest|relax|lie down) (?:and|for|it off)",
