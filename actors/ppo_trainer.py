@@ -36,7 +36,8 @@ from rlhf.training.examples import epoch_order, take
 from rlhf.training.stages import NEEDS, fingerprint, mark_completed, stage_dir, stage_output
 
 log = logging.getLogger("ppo")
-SECTIONS = ("model", "data", "generation", "ppo", "safety", "serve.max_repeated_ngram_share", "train.precision", "runtime.seed")
+SECTIONS = ("model", "data", "generation", "ppo", "safety", "reward.objective_weights", "serve.max_repeated_ngram_share",
+            "train.precision", "runtime.seed")
 RECORDS = "rollouts.jsonl"  # every rollout reply with its score and reasons, appended per step
 INPUT_KEYS = ("sft_dir", "reward_model_dir", "judge_dir")  # where the inputs are is not what they are: hashed by content
 

@@ -20,7 +20,8 @@ class RewardActor:
     def __init__(self, config: dict[str, Any], model_dir: str):
         config_, device = start(config, "reward")
         reward = RewardScorer(model_dir, config_.ppo.minibatch_size, device, use_bf16(config_.train.precision, device))
-        self.scorer = RolloutScorer(reward, config_.safety, config_.ppo, config_.serve.max_repeated_ngram_share)
+        self.scorer = RolloutScorer(reward, config_.safety, config_.ppo, config_.serve.max_repeated_ngram_share,
+                                    config_.reward.objective_weights)
 
     def score(self, pairs: list[PreferencePair], generations: list[Generation]) -> list[SampleScore]:
         return self.scorer.score(pairs, [g.text for g in generations], [g.finished for g in generations])

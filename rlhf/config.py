@@ -193,6 +193,11 @@ class PPOSettings(_Section):
     kl_raise_factor: float = Field(1.5, gt=1.0, description="beta's multiplier when the KL passes kl_ceiling")
     approx_kl_stop: float | None = Field(0.1, gt=0.0, description="end an epoch early once the update's approx KL passes this")
     score_clip: float = Field(5.0, gt=0.0, description="clip the normalised reward-model score to +-this")
+    rating_weight: float = Field(
+        1.0, ge=0.0,
+        description="with a reward model that has a rating head: weight of its reward.objective_weights objective, scaled to "
+                    "[-1, 1] (0: the physicians' typical rating of 3), added to the normalised reward; 0: off",
+    )
     # TRL's missing_eos_penalty: a reply cut at max_new_tokens did not end. Without it a small
     # policy learns to repeat a well-scored sentence until the limit.
     missing_eos_penalty: float = Field(1.0, ge=0.0, description="subtracted from a reply that hit generation.max_new_tokens")
@@ -409,6 +414,24 @@ class RewardSettings(_Section):
     safety_weight: float = Field(2.0, ge=0.0, description="alpha: weight of the safety cross-entropy")
     rating_head: bool = Field(False, description="add a head that learns the five 1-5 physician ratings")
     ratings_weight: float = Field(0.5, ge=0.0, description="weight of the rating head's mean squared error in the loss")
+    # Seed 002's multi-objective weighting: safety 35%, guideline adherence (accuracy) 30%, uncertainty and
+    # boundaries (scope) 25%, coherence (clarity) 10%; it gives empathy no weight of its own.
+    objective_weights: dict[str, float] = Field(
+        default_factory=lambda: {"safety": 0.35, "accuracy": 0.30, "scope": 0.25, "clarity": 0.10, "empathy": 0.0},
+        description="PPO with a rating head: the weights of its five 1-5 dimensions in the multi-objective reward (normalised to sum 1)",
+    )
+
+    @field_validator("objective_weights")
+    @classmethod
+    def _dimensions(cls, weights: dict[str, float]) -> dict[str, float]:
+        from rlhf.data.schema import RATING_DIMENSIONS
+
+        unknown = sorted(set(weights) - set(RATING_DIMENSIONS))
+        if unknown:
+            raise ValueError(f"unknown rating dimension(s) {unknown}; choose from {list(RATING_DIMENSIONS)}")
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise ValueError("the weights must be at least 0 and sum to more than 0")
+        return weights
     train_pairs: int | None = Field(
         None, ge=1, description="a seeded sample of N pairs from the reward model's (or judge's) half of train; None: all"
     )

@@ -183,3 +183,32 @@ def test_the_default_kl_horizon_moves_beta_within_a_demo_run():
         for _ in range(s.steps):
             ctl.update(min(kl, s.kl_ceiling), s.prompts_per_step)
         assert direction * (ctl.beta / s.beta - 1) > 0.10  # more than 10% over the demo's steps
+
+
+def test_the_rating_heads_weighted_objective_joins_the_reward():
+    """Seed 002's weighting of the five rating dimensions, scaled to [-1, 1]; a reward model with a rating head adds it."""
+    from types import SimpleNamespace
+
+    from rlhf.config import PPOSettings, RewardSettings, SafetySettings
+    from rlhf.models.reward_scoring import Scores
+    from rlhf.ppo.scoring import RolloutScorer, weighted_objective
+
+    weights = RewardSettings().objective_weights  # accuracy .30, safety .35, empathy 0, scope .25, clarity .10
+    assert weighted_objective([0.5] * 5, weights) == pytest.approx(0.0)  # a 3 everywhere
+    assert weighted_objective([1.0, 0.0, 1.0, 0.0, 0.0], weights) == pytest.approx(2 * 0.30 - 1)  # accuracy and empathy only
+    assert weighted_objective([1.0] * 5, {"empathy": 2.0}) == pytest.approx(1.0)  # normalised to sum 1
+
+    class Heads(SimpleNamespace):  # a reward model's three heads, as RewardScorer.scores returns them
+        def scores(self, pairs, replies):
+            return Scores([0.2, 0.2], [0.0, 0.0], self.ratings)
+
+    pair = SimpleNamespace(prompt="I have a mild rash.", history=())
+    no_rules = SafetySettings(missed_escalation_penalty=0, dosage_advice_penalty=0, over_escalation_penalty=0, withheld_penalty=0)
+    reply = "Try a fragrance-free moisturiser and tell us if it spreads."
+    for ratings, rating_weight, expected in (([[1.0] * 5, [0.0] * 5], 0.5, [0.7, -0.3]), (None, 0.5, [0.2, 0.2]),
+                                             ([[1.0] * 5, [0.0] * 5], 0.0, [0.2, 0.2])):
+        scorer = RolloutScorer(Heads(ratings=ratings, threshold=0.5), no_rules, PPOSettings(rating_weight=rating_weight), 0.25,
+                               weights)
+        assert [s.score for s in scorer.score([pair, pair], [reply, reply], [True, True])] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="unknown rating dimension"):
+        RewardSettings(objective_weights={"kindness": 1.0})

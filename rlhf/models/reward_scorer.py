@@ -13,7 +13,7 @@ from pathlib import Path
 from rlhf.data.formatting import encode_prompt, encode_response
 from rlhf.data.schema import PatientMessage, PreferencePair
 from rlhf.models.reward_model import load_reward_model
-from rlhf.models.reward_scoring import score_sequences
+from rlhf.models.reward_scoring import Scores, score_sequences
 
 
 SERVING_BATCH = 8  # replies scored in one forward pass where no training batch applies (the endpoint, the gate check)
@@ -38,10 +38,15 @@ class RewardScorer:
 
     def raw_scores(self, pairs: Sequence[PreferencePair | PatientMessage], replies: Sequence[str]) -> tuple[list[float], list[float]]:
         """(normalised rewards, escalation probabilities) of each reply to its pair's (or message's) prompt."""
+        scores = self.scores(pairs, replies)
+        return scores.rewards, scores.escalation_probs
+
+    def scores(self, pairs: Sequence[PreferencePair | PatientMessage], replies: Sequence[str]) -> Scores:
+        """Every head's scores: normalised rewards, escalation probabilities and, with a rating head, the five ratings in [0, 1]."""
         prompts = [encode_prompt(self.tokenizer, self.system_prompt, p.context, p.history, p.prompt, self.max_prompt).input_ids
                    for p in pairs]
         seqs = [prompt + encode_response(self.tokenizer, reply, self.max_response) for prompt, reply in zip(prompts, replies)]
         scores = score_sequences(self.model, seqs, self.tokenizer.pad_token_id, self.batch_size, self.device, self.bf16,
                                  [len(p) for p in prompts])
         rewards = [(r - self.meta.reward_mean) / self.meta.reward_std for r in scores.rewards]
-        return rewards, scores.escalation_probs
+        return Scores(rewards, scores.escalation_probs, scores.ratings)
