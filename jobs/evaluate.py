@@ -87,8 +87,9 @@ def compared(config: Config, adapters: bool) -> tuple[tuple[str, Path], ...]:
             name = item.upper()
             folder = stage_dir(config, item) / ("adapter" if adapters else PPO_WEIGHTS if item == "ppo" else "merged")
             job = "jobs/ppo.py" if item == "ppo" else f"jobs/dpo.py --set dpo.loss={item}"
-        else:
-            name, folder, job = Path(item).name, Path(item), "the job that trains it"
+        else:  # a stage's own folder name (merged, adapter, weights) says less than the stage's
+            folder, job = Path(item), "the job that trains it"
+            name = folder.parent.name if folder.name in ("merged", "adapter", PPO_WEIGHTS) else folder.name
         found = "adapter_config.json" if adapters else "config.json"
         if not (folder / found).is_file():
             kind = "a LoRA adapter over the reference" if adapters else "a whole model"

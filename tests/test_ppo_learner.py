@@ -58,6 +58,19 @@ def test_an_update_lowers_the_loss_on_its_batch(updated):
     assert {"loss/policy", "loss/value", "policy/clipfrac", "policy/approxkl"} <= set(metrics)
 
 
+def test_the_ratio_moves_only_with_the_weights_no_dropout_noise(updated):
+    """After an update the LoRA branch is live; train-mode log-probs (the update's) must equal eval-mode ones
+    (the rollout's old log-probs) on the same weights, or every ratio carries dropout noise."""
+    learner, *_ = updated
+    batch = learner.collate(PROMPTS, RESPONSES)
+    learner.policy.train()
+    with torch.no_grad():
+        train_mode, _, _ = learner.policy(batch, learner.device, with_values=False)
+    eval_mode = learner.evaluate(PROMPTS, RESPONSES, with_reference=False).logprobs
+    assert learner.config.model.lora.dropout > 0  # configured, and still off in the learner
+    assert torch.allclose(train_mode * batch.response_mask, eval_mode, atol=1e-6)
+
+
 def test_an_update_moves_only_the_lora_and_value_head_weights(updated):
     learner, before, _exp, _loss, _metrics = updated
     after = learner.policy.state_dict()

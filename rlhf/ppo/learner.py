@@ -28,6 +28,15 @@ from rlhf.training.checkpoint import trainable_state
 log = logging.getLogger(__name__)
 
 
+def disable_dropout(model: torch.nn.Module) -> None:
+    """Every dropout off, LoRA's included (as TRL and OpenRLHF do for PPO): the update's log-probs are taken in
+    train mode and the rollout's old ones in eval mode, so a dropout would put noise into every PPO ratio that
+    no update caused (on the demo it was part of the ~0.04 nats of ratio spread, with clipfrac 0)."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+
+
 class PPOLearner:
     def __init__(self, config: Config, sft_dir: str, device: str = "cpu"):
         _, self.policy_loss = variants(config.ppo.advantage_estimator, config.ppo.policy_loss)  # a wrong name fails first
@@ -37,6 +46,7 @@ class PPOLearner:
         loaded = load_causal_lm(model_settings, trainable=True, device=device)
         self.tokenizer, self.lora = loaded.tokenizer, config.model.lora.enabled
         self.policy = PolicyWithValue(loaded.model, loaded.model.config.hidden_size).to(self.device)
+        disable_dropout(self.policy)
         self.params = [p for p in self.policy.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=self.settings.learning_rate, weight_decay=0.0)
         self.bf16 = use_bf16(config.train.precision, self.device)
