@@ -68,7 +68,7 @@ def _pairs(batch: LogpBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return logratios[:half], logratios[half:], batch.weights[:half]
 
 
-def _metrics(batch: LogpBatch, beta: float, paired: bool) -> dict[str, float]:
+def reward_metrics(batch: LogpBatch, beta: float, paired: bool) -> dict[str, float]:
     """TRL's logged metrics: the mean implicit reward and log-prob of the chosen and rejected rows, their
     margin, and (paired) the share of pairs whose chosen reply has the higher implicit reward."""
     with torch.no_grad():
@@ -108,7 +108,7 @@ def dpo_loss(batch: LogpBatch, settings: DPOSettings) -> PreferenceLoss:
     z = settings.beta * (chosen - rejected)
     eps = settings.label_smoothing
     per_pair = -(1.0 - eps) * F.logsigmoid(z) - eps * F.logsigmoid(-z)
-    return PreferenceLoss((weights * per_pair).mean(), _metrics(batch, settings.beta, paired=True))
+    return PreferenceLoss((weights * per_pair).mean(), reward_metrics(batch, settings.beta, paired=True))
 
 
 @register_preference_loss("ipo")
@@ -121,7 +121,7 @@ def ipo_loss(batch: LogpBatch, settings: DPOSettings) -> PreferenceLoss:
     tokens = batch.tokens.to(chosen.dtype).clamp(min=1.0)
     delta = chosen / tokens[:half] - rejected / tokens[half:]
     per_pair = (delta - 1.0 / (2.0 * settings.beta)) ** 2
-    return PreferenceLoss((weights * per_pair).mean(), _metrics(batch, settings.beta, paired=True))
+    return PreferenceLoss((weights * per_pair).mean(), reward_metrics(batch, settings.beta, paired=True))
 
 
 def kto_kl(kl_policy: torch.Tensor, kl_reference: torch.Tensor) -> torch.Tensor:
@@ -146,6 +146,6 @@ def kto_loss(batch: LogpBatch, settings: DPOSettings) -> PreferenceLoss:
         settings.desirable_weight * (1.0 - torch.sigmoid(settings.beta * (logratios - z))),
         settings.undesirable_weight * (1.0 - torch.sigmoid(settings.beta * (z - logratios))),
     )
-    metrics = _metrics(batch, settings.beta, paired=False)
+    metrics = reward_metrics(batch, settings.beta, paired=False)
     metrics["kl"] = float(z)
     return PreferenceLoss((batch.weights * losses).mean(), metrics)

@@ -28,7 +28,7 @@ from rlhf.config import Config
 from rlhf.data.loading import load_preferences
 from rlhf.data.schema import PreferencePair
 from rlhf.errors import ConfigError
-from rlhf.losses.preference import LogpBatch, PreferenceLoss, is_unpaired, sequence_logps
+from rlhf.losses.preference import LogpBatch, PreferenceLoss, is_unpaired, reward_metrics, sequence_logps
 from rlhf.models.loading import load_causal_lm
 from rlhf.models.logprobs import reply_logprobs
 from rlhf.ppo.registry import preference_loss
@@ -92,8 +92,9 @@ def _sequence_logps(model, rows: list[Reply], pad_id: int, config: Config, devic
 
 
 def measure(model, rows: list[Reply], loss_fn: Callable[..., PreferenceLoss], config: Config, pad_id: int,
-            device: torch.device) -> PreferenceLoss:
-    """The configured loss on one batch of rows (the policy with gradients, the reference and KL rows without)."""
+            device: torch.device) -> tuple[PreferenceLoss, LogpBatch]:
+    """The configured loss on one batch of rows (the policy with gradients, the reference and KL rows without),
+    and the log-probs it read."""
     unpaired = is_unpaired(loss_fn)
     ld_alpha = None if unpaired else config.dpo.ld_alpha
     policy = _sequence_logps(model, rows, pad_id, config, device, ld_alpha, reference=False)
@@ -113,7 +114,7 @@ def measure(model, rows: list[Reply], loss_fn: Callable[..., PreferenceLoss], co
         kl_policy=kl_policy,
         kl_reference=kl_reference,
     )
-    return loss_fn(batch, config.dpo)
+    return loss_fn(batch, config.dpo), batch
 
 
 @torch.no_grad()
@@ -128,25 +129,14 @@ def evaluate(model, pairs: list[tuple[Reply, Reply]], loss_fn, config: Config, p
     batches = 0
     for start in range(0, len(mine), size):
         chunk = mine[start : start + size]
-        out = measure(model, rows_of(chunk, unpaired=False), loss_fn, config, pad_id, ctx.device)
-        chosen = [c for c, _ in chunk]
-        rejected = [r for _, r in chunk]
-        values = {"loss": out.loss.item(), **out.metrics}
-        if "rewards/accuracies" not in values:  # an unpaired loss: the pairs' accuracy from the rows' rewards
-            values["rewards/accuracies"] = _pair_accuracy(model, chosen, rejected, config, pad_id, ctx.device)
+        out, batch = measure(model, rows_of(chunk, unpaired=False), loss_fn, config, pad_id, ctx.device)
+        # rows in pair order: every loss, kto included, gets the pairs' accuracy from the log-probs it read
+        values = {"loss": out.loss.item(), **reward_metrics(batch, config.dpo.beta, paired=True), **out.metrics}
         for key, value in values.items():
             sums[key] = sums.get(key, 0.0) + value
         batches += 1
     model.train()
     return {f"eval_{k}": ctx.mean(v / max(batches, 1)) for k, v in sums.items()}
-
-
-def _pair_accuracy(model, chosen: list[Reply], rejected: list[Reply], config: Config, pad_id: int, device) -> float:
-    rows = chosen + rejected
-    ratio = (_sequence_logps(model, rows, pad_id, config, device, None, reference=False)
-             - _sequence_logps(model, rows, pad_id, config, device, None, reference=True))
-    half = len(chosen)
-    return float((ratio[:half] > ratio[half:]).float().mean())
 
 
 def build_data(config: Config, tokenizer, unpaired: bool) -> tuple[list, list[tuple[Reply, Reply]]]:
@@ -200,7 +190,7 @@ def run_dpo(config: Config, ctx: TrainContext, out_dir: Path, stage_fingerprint:
             step_started = time.perf_counter()
             sums: dict[str, float] = {}
             for indices in group:
-                out = measure(model, rows_of([items[i] for i in indices], unpaired), loss_fn, config, pad_id, ctx.device)
+                out, _ = measure(model, rows_of([items[i] for i in indices], unpaired), loss_fn, config, pad_id, ctx.device)
                 opt.backward(out.loss / len(group))
                 for key, value in {"loss": out.loss.item(), **out.metrics}.items():
                     sums[key] = sums.get(key, 0.0) + value / len(group)
